@@ -1,5 +1,6 @@
 /*
- * vk_schemas.h — the Avro contract (schemas/*.avsc) compiled into every binary.
+ * vk_schemas.h — the Avro contract (schemas/NAME.avsc) and the SQL migrations (db/migrations/NNN_NAME.sql)
+ * compiled into every binary.
  *
  * The table is generated at build time by cmake/embed_schemas.cmake; it ends with {NULL, NULL}.
  */
@@ -12,5 +13,8 @@ typedef struct vk_embedded_schema {
 } vk_embedded_schema;
 
 extern const vk_embedded_schema vk_embedded_schemas[];
+
+/** The read model's SQL migrations (db/migrations/NNN_name.sql), in file-name order. */
+extern const vk_embedded_schema vk_embedded_migrations[];
 
 #endif

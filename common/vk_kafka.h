@@ -1,0 +1,147 @@
+/*
+ * vk_kafka.h — Kafka plumbing shared by every program: client construction from configuration,
+ * the transactional consume-transform-produce service loop, and shutdown signals.
+ *
+ * The service loop follows librdkafka's examples/transactions.c (KIP-447: one transactional
+ * producer per instance, offsets sent to the transaction with the consumer's group metadata):
+ *
+ *     poll → handler(message) → produce outputs (or a dead letter) → … → every batch.max
+ *     messages or batch.ms: flush, send offsets to the transaction, commit, begin the next.
+ *
+ * An abortable error aborts the transaction and rewinds the consumer to the committed offsets;
+ * a fatal error stops the program (the next start resumes from the committed offsets). A
+ * handler is a pure function from one input message to output records or a dead-letter reason,
+ * so it is unit-tested without Kafka.
+ *
+ * Exactly-once effect does not rest on transactions alone. Output event ids are derived from
+ * input event ids (UUIDv5), so a redelivered input yields byte-identical outputs and the
+ * projector drops the duplicates. That matters on the development broker: librdkafka's mock
+ * cluster accepts TxnOffsetCommit without storing it and writes no transaction markers (read
+ * it in src/rdkafka_mock_handlers.c), so there aborted output stays visible and transactional
+ * offsets are lost. The loop therefore (1) flushes every output before it sends offsets, so an
+ * offset is never committed ahead of its outputs, and (2) also commits the same offsets with a
+ * plain OffsetCommit after the transaction commits (`commit.after.txn`, default true): harmless
+ * on a real broker, and what makes restarts resume on the mock.
+ */
+#ifndef VK_KAFKA_H
+#define VK_KAFKA_H
+
+#include "vk_buf.h"
+#include "vk_codec.h"
+#include "vk_config.h"
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Topic names (design §3). */
+#define VK_TOPIC_TICKET_REQUESTS "vaksin.ticket.requests"
+#define VK_TOPIC_REGISTRATION_REQUESTS "vaksin.registration.requests"
+#define VK_TOPIC_SCREENING_REQUESTS "vaksin.screening.requests"
+#define VK_TOPIC_VACCINATION_REQUESTS "vaksin.vaccination.requests"
+#define VK_TOPIC_VERIFICATION_REQUESTS "vaksin.verification.requests"
+#define VK_TOPIC_ACCESS_EVENTS "vaksin.access.events"
+#define VK_TOPIC_VERIFICATION_LOOKUPS "vaksin.verification.lookups"
+#define VK_TOPIC_TARGET_EVENTS "vaksin.target.events"
+#define VK_TOPIC_DEAD_LETTERS "vaksin.dead-letters"
+
+/** Every topic of the contract, NULL-terminated (the development broker creates them). */
+extern const char *const vk_all_topics[];
+
+/** @brief The record full name a topic carries (e.g. VK_SCHEMA_TARGET_EVENT), or NULL. */
+const char *vk_topic_schema(const char *topic);
+
+/** Set by SIGTERM/SIGINT once vk_install_signals() ran. */
+extern volatile sig_atomic_t vk_stop;
+/** @brief Installs SIGTERM/SIGINT handlers that set vk_stop (and ignores SIGPIPE). */
+void vk_install_signals(void);
+
+/**
+ * @brief A consumer configured from @p cfg: group @p group_id, no auto commit, read_committed,
+ * earliest reset, cooperative-sticky assignment, librdkafka logs routed to vk_log. NULL on
+ * failure (logged).
+ */
+rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka_conf_t *conf);
+
+/**
+ * @brief A producer configured from @p cfg (idempotent, murmur2_random partitioner, lz4,
+ * linger 5 ms unless configured); @p transactional_id may be NULL. Takes ownership of @p conf
+ * (may be NULL for a fresh one). NULL on failure (logged).
+ */
+rd_kafka_t *vk_producer_new(const vk_config *cfg, const char *transactional_id,
+                            rd_kafka_conf_t *conf);
+
+/**
+ * @brief Produces one record (copying key and value), waiting while the local queue is full.
+ * Returns 0, or the librdkafka error (logged).
+ */
+rd_kafka_resp_err_t vk_produce(rd_kafka_t *producer, const char *topic, const void *key,
+                               size_t key_len, const void *value, size_t value_len);
+
+/* ---- The service loop ---- */
+
+/** One record the handler wants written. */
+typedef struct vk_output {
+    const char *topic; /* static string, e.g. VK_TOPIC_TARGET_EVENTS */
+    vk_buf key;
+    vk_buf value;
+} vk_output;
+
+/** The handler's outputs for one input message; reused across messages. */
+typedef struct vk_outputs {
+    vk_output *items;
+    size_t n, cap;
+} vk_outputs;
+
+/** @brief Adds an output and returns it (its buffers emptied, ready to fill); NULL on OOM. */
+vk_output *vk_outputs_add(vk_outputs *outs, const char *topic);
+void vk_outputs_reset(vk_outputs *outs);
+void vk_outputs_free(vk_outputs *outs);
+
+/** Why an input was refused: a short machine code and a precise reason in words. */
+typedef struct vk_dead {
+    char code[64];    /* e.g. "DECODE", "INVALID_NIK" */
+    char reason[512]; /* e.g. "nik: NIK has 15 digits, expected 16" */
+} vk_dead;
+
+typedef enum vk_handled {
+    VK_OK = 0,    /* outputs (possibly none) were added */
+    VK_DEAD = 1,  /* refused: the loop writes a dead letter with the original bytes */
+    VK_RETRY = 2, /* transient failure (e.g. a database is down): abort, rewind, try later */
+} vk_handled;
+
+typedef vk_handled (*vk_handler_fn)(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
+                                    vk_dead *dead);
+
+typedef struct vk_service {
+    const char *name;                /* e.g. "vaksin-ticket": dead letters, group id, logs */
+    const char *const *input_topics; /* NULL-terminated */
+    vk_handler_fn handler;
+    void *ctx;
+} vk_service;
+
+/**
+ * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
+ * group.id (default: the service name), instance.id (default "0"; the transactional id is
+ * "<name>-<instance.id>": give every instance its own), batch.max (500), batch.ms (100),
+ * commit.after.txn (true), metrics.interval.ms (10000). Returns 0 on a clean stop, -1 on a
+ * fatal error.
+ */
+int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc);
+
+/**
+ * @brief Builds a DeadLetter for @p in refused by @p service with @p dead, appending it to
+ * @p out (topic vaksin.dead-letters, same key as the input). The dead letter's event id is
+ * derived from (service, topic, partition, offset), so a redelivery gives the same id.
+ * Returns 0, or -1 with @p err.
+ */
+int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_message_t *in,
+                         const vk_dead *dead, vk_outputs *out, char *err, size_t errlen);
+
+/** @brief Milliseconds since the Unix epoch (wall clock). */
+int64_t vk_now_ms(void);
+/** @brief Monotonic milliseconds. */
+int64_t vk_mono_ms(void);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * vaksin-projector — the only writer of the read model (design §1, §5).
+ *
+ * Consumes vaksin.target.events and applies it in log order, in batches (projector.c). Its
+ * Kafka offsets live in PostgreSQL (consumer_offset), committed in the same transaction as the
+ * rows: on assignment it seeks to them, so after any crash it resumes exactly where the last
+ * committed batch ended. The consumer group only distributes partitions; its own commits are
+ * never used.
+ *
+ * On a database error the batch is kept, the connection re-established with backoff, and the
+ * same batch applied again from scratch (its decisions are re-made against the committed rows).
+ */
+#include "projector.h"
+#include "vk_config.h"
+#include "vk_kafka.h"
+#include "vk_log.h"
+#include "vk_pg.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const vk_config_doc keys[] = {
+    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
+    {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG)"},
+    {"group.id", "vaksin-projector", "consumer group (also the key of its stored offsets)"},
+    {"batch.max", "5000", "events per database transaction at most"},
+    {"batch.ms", "200", "milliseconds a batch waits to fill at most"},
+    {"facilities.file", NULL, "facility reference CSV (code,name,kind,district) to load"},
+    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
+    {"log.level", "info", "debug, info, warn or error"},
+    {NULL, NULL, NULL},
+};
+
+static const vk_program program = {
+    "vaksin-projector", "vaksin.target.events → the PostgreSQL read model", NULL, keys};
+
+typedef struct app {
+    const vk_config *cfg;
+    projector *proj;
+    PGconn *db;
+    rd_kafka_t *consumer;
+    const char *conninfo;
+    bool fatal;
+} app;
+
+/* Reconnects until it works or the program is stopped. */
+static bool reconnect(app *a) {
+    if (a->db)
+        PQfinish(a->db);
+    a->db = vk_pg_connect(a->conninfo, INT64_MAX, &vk_stop);
+    return a->db != NULL;
+}
+
+/* Applies the open batch, retrying through database outages; re-seeks after a stale batch. */
+static void flush(app *a) {
+    while (projector_pending(a->proj) > 0 && !a->fatal) {
+        bool stale = false;
+        int64_t t0 = vk_mono_ms();
+        if (projector_flush(a->proj, a->db, &stale) == 0) {
+            if (stale) {
+                projector_discard(a->proj);
+                rd_kafka_topic_partition_list_t *parts = NULL;
+                if (!rd_kafka_assignment(a->consumer, &parts) &&
+                    !projector_load_offsets(a->proj, a->db, parts)) {
+                    rd_kafka_error_t *e = rd_kafka_seek_partitions(a->consumer, parts, 30000);
+                    if (e)
+                        rd_kafka_error_destroy(e);
+                }
+                if (parts)
+                    rd_kafka_topic_partition_list_destroy(parts);
+            }
+            vk_debug("msg=\"batch applied\" ms=%" PRId64, vk_mono_ms() - t0);
+            return;
+        }
+        if (vk_stop) {
+            vk_warn("msg=\"stopping with an unapplied batch; it will be consumed again\"");
+            projector_discard(a->proj);
+            return;
+        }
+        vk_warn("msg=\"batch failed; reconnecting and retrying it\"");
+        sleep(1);
+        if (!reconnect(a))
+            a->fatal = true;
+    }
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    app *a = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        while (projector_load_offsets(a->proj, a->db, parts) && !vk_stop)
+            if (!reconnect(a))
+                break;
+        vk_info("msg=\"partitions assigned; seeking to offsets stored in PostgreSQL\" count=%d",
+                parts->cnt);
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, parts);
+        else
+            rd_kafka_assign(rk, parts);
+    } else {
+        if (rd_kafka_assignment_lost(rk))
+            projector_discard(a->proj);
+        else
+            flush(a);
+        vk_info("msg=\"partitions revoked\" count=%d", parts->cnt);
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(rk, parts);
+        else
+            rd_kafka_assign(rk, NULL);
+    }
+    if (error) {
+        vk_error("msg=\"assignment change failed\" error=\"%s\"", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        a->fatal = true;
+    }
+}
+
+/* Loads the facility reference CSV (header code,name,kind,district) with COPY and an upsert. */
+static int load_facilities(PGconn *db, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        vk_error("msg=\"cannot open facilities file\" path=%s", path);
+        return -1;
+    }
+    vk_buf data = VK_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        vk_buf_append(&data, chunk, n);
+    fclose(f);
+    int rc = vk_pg_exec(db, "BEGIN") ||
+             vk_pg_exec(db, "CREATE TEMP TABLE facility_in (code text, name text, kind text,"
+                            " district text) ON COMMIT DROP") ||
+             vk_pg_copy(db, "COPY facility_in FROM STDIN WITH (FORMAT csv, HEADER true)", &data) ||
+             vk_pg_exec(db, "INSERT INTO facility (code, name, kind, district_code, province_code)"
+                            " SELECT trim(code), trim(name), trim(kind), trim(district),"
+                            " left(trim(district), 2) FROM facility_in ON CONFLICT (code) DO UPDATE"
+                            " SET name = EXCLUDED.name, kind = EXCLUDED.kind,"
+                            " district_code = EXCLUDED.district_code,"
+                            " province_code = EXCLUDED.province_code") ||
+             vk_pg_exec(db, "COMMIT");
+    if (rc)
+        vk_pg_exec(db, "ROLLBACK");
+    else
+        vk_info("msg=\"facility reference table loaded\" path=%s", path);
+    vk_buf_free(&data);
+    return rc ? -1 : 0;
+}
+
+static void log_metrics(app *a) {
+    const projector_stats *s = projector_get_stats(a->proj);
+    vk_info("msg=metrics events=%" PRIu64 " applied=%" PRIu64 " unchanged=%" PRIu64
+            " rejected=%" PRIu64 " duplicates=%" PRIu64 " undecodable=%" PRIu64
+            " batches=%" PRIu64,
+            s->events, s->applied, s->unchanged, s->rejected, s->duplicates, s->undecodable,
+            s->batches);
+}
+
+static int run(app *a, int batch_max, int64_t batch_ms, int64_t metrics_ms) {
+    static const char *const topics[] = {VK_TOPIC_TARGET_EVENTS};
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, topics[0], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(a->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (err) {
+        vk_error("msg=\"cannot subscribe\" error=\"%s\"", rd_kafka_err2str(err));
+        return -1;
+    }
+    int64_t started = vk_mono_ms(), next_metrics = started + metrics_ms;
+    while (!vk_stop && !a->fatal) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->consumer, 20);
+        if (m && m->err) {
+            vk_warn("msg=\"consumer error\" error=\"%s\"", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            m = NULL;
+        }
+        if (m) {
+            if (projector_pending(a->proj) == 0)
+                started = vk_mono_ms();
+            projector_add(a->proj, m);
+        }
+        int64_t now = vk_mono_ms();
+        int pending = projector_pending(a->proj);
+        if (pending >= batch_max || (pending > 0 && (now - started >= batch_ms || !m)))
+            flush(a);
+        if (now >= next_metrics) {
+            log_metrics(a);
+            next_metrics = now + metrics_ms;
+        }
+    }
+    if (!a->fatal)
+        flush(a);
+    log_metrics(a);
+    return a->fatal ? -1 : 0;
+}
+
+int main(int argc, char **argv) {
+    vk_config *cfg = vk_config_new();
+    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
+    if (rc) {
+        vk_config_destroy(cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    vk_install_signals();
+    app a = {.cfg = cfg, .conninfo = vk_config_get(cfg, "pg.conninfo", NULL)};
+    if (!a.conninfo) {
+        vk_error("msg=\"pg.conninfo is required (VAKSIN_PG)\"");
+        vk_config_destroy(cfg);
+        return 2;
+    }
+    int batch_max = (int)vk_config_get_int(cfg, "batch.max", 5000);
+    char err[512];
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    a.proj = codec ? projector_new(codec, vk_config_get(cfg, "group.id", PROJECTOR_SERVICE),
+                                   batch_max, err, sizeof err)
+                   : NULL;
+    rc = 1;
+    if (!a.proj) {
+        vk_error("msg=\"cannot start\" error=\"%s\"", err);
+        goto out;
+    }
+    a.db = vk_pg_connect(a.conninfo, 120000, &vk_stop);
+    if (!a.db || vk_pg_migrate(a.db))
+        goto out;
+    const char *facilities = vk_config_get(cfg, "facilities.file", NULL);
+    if (facilities && *facilities && load_facilities(a.db, facilities))
+        goto out;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, &a);
+    a.consumer = vk_consumer_new(cfg, vk_config_get(cfg, "group.id", PROJECTOR_SERVICE), conf);
+    if (!a.consumer)
+        goto out;
+    vk_info("msg=started batch_max=%d", batch_max);
+    rc = run(&a, batch_max, vk_config_get_int(cfg, "batch.ms", 200),
+             vk_config_get_int(cfg, "metrics.interval.ms", 10000))
+             ? 1
+             : 0;
+out:
+    if (a.consumer) {
+        rd_kafka_consumer_close(a.consumer);
+        rd_kafka_destroy(a.consumer);
+    }
+    if (a.db)
+        PQfinish(a.db);
+    projector_destroy(a.proj);
+    if (codec)
+        vk_codec_destroy(codec);
+    vk_config_destroy(cfg);
+    vk_info("msg=stopped rc=%d", rc);
+    return rc;
+}

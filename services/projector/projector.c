@@ -1,0 +1,640 @@
+/*
+ * projector.c — the batch at the heart of vaksin-projector (design §1, §5, §9).
+ *
+ * One batch, one PostgreSQL transaction:
+ *   1. decode every message (an undecodable one becomes a rejection that keeps its bytes);
+ *   2. one query finds which event ids are already in event_log (redeliveries, replays of
+ *      aborted transactions on the development broker) — those are skipped;
+ *   3. one query loads the current state of every NIK in the batch, one more the owners of the
+ *      batch's ticket numbers (collisions);
+ *   4. the rules run in memory, in log order, each event seeing the effect of the ones before;
+ *   5. COPY writes new targets, the event log and the rejections; one statement upserts the
+ *      offsets, after checking under a row lock that no other instance stored later ones.
+ * Decisions depend only on the log and the rows the log produced, so a replay into an empty
+ * schema reproduces the same rows.
+ */
+#include "projector.h"
+
+#include "vk_buf.h"
+#include "vk_log.h"
+#include "vk_pg.h"
+#include "vk_strmap.h"
+#include "vk_value.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EV_UNDECODABLE = -1, EV_TICKET_ISSUED = 0 };
+static const char *const event_types[] = {"TicketIssued",        "Registered",
+                                          "Screened",            "Vaccinated",
+                                          "VerificationPending", "VerificationEnriched"};
+
+typedef enum outcome { OUT_NONE, OUT_APPLIED, OUT_UNCHANGED, OUT_REJECTED, OUT_DUPLICATE } outcome;
+
+typedef struct pevent {
+    rd_kafka_message_t *m;
+    int type;
+    char event_id[37], nik[17], causation[64], source[64], actor[64];
+    bool has_actor;
+    int64_t occurred_at;
+    vk_target t;
+    outcome out;
+    char code[32];
+    char reason[1024];
+} pevent;
+
+/* A person's state during the batch: loaded from the database or created by the batch. */
+typedef struct pstate {
+    vk_target t;
+    bool exists;
+    bool created; /* by this batch: to insert */
+    char created_event_id[37];
+    int64_t created_at;
+} pstate;
+
+struct projector {
+    vk_decoder *dec;
+    char group[128];
+    int cap;
+    pevent *ev;
+    int n;
+    pstate *st;
+    int n_st;
+    vk_strmap *by_nik, *by_ticket, *seen;
+    vk_buf sql, copy;
+    projector_stats stats;
+};
+
+projector *projector_new(vk_codec *codec, const char *group, int batch_max, char *err,
+                         size_t errlen) {
+    projector *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(p->group, sizeof p->group, "%s", group);
+    p->cap = batch_max;
+    p->ev = calloc((size_t)batch_max, sizeof *p->ev);
+    p->st = calloc((size_t)batch_max, sizeof *p->st);
+    p->by_nik = vk_strmap_new((size_t)batch_max);
+    p->by_ticket = vk_strmap_new((size_t)batch_max);
+    p->seen = vk_strmap_new((size_t)batch_max);
+    p->dec = vk_decoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen);
+    if (!p->ev || !p->st || !p->by_nik || !p->by_ticket || !p->seen || !p->dec) {
+        if (p->dec)
+            snprintf(err, errlen, "out of memory");
+        projector_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+void projector_destroy(projector *p) {
+    if (!p)
+        return;
+    projector_discard(p);
+    if (p->dec)
+        vk_decoder_destroy(p->dec);
+    vk_strmap_destroy(p->by_nik);
+    vk_strmap_destroy(p->by_ticket);
+    vk_strmap_destroy(p->seen);
+    vk_buf_free(&p->sql);
+    vk_buf_free(&p->copy);
+    free(p->ev);
+    free(p->st);
+    free(p);
+}
+
+int projector_pending(const projector *p) { return p->n; }
+const projector_stats *projector_get_stats(const projector *p) { return &p->stats; }
+
+void projector_discard(projector *p) {
+    for (int i = 0; i < p->n; i++)
+        rd_kafka_message_destroy(p->ev[i].m);
+    p->n = 0;
+}
+
+/* ---- Decoding ---- */
+
+static void copy_str(char *dst, size_t len, const char *src) {
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void decode_ticket(const avro_value_t *pl, vk_target *t) {
+    const char *s;
+    int sex;
+    avro_value_t flags, item;
+    size_t nflags = 0, used = 0;
+    if (!vk_get_str(pl, "ticket", &s))
+        copy_str(t->ticket, sizeof t->ticket, s);
+    if (!vk_get_str(pl, "name", &s))
+        copy_str(t->name, sizeof t->name, s);
+    vk_get_int(pl, "birth_date", &t->birth_date);
+    if (!vk_get_opt_enum(pl, "sex", &sex))
+        t->sex = sex == 0 ? 'L' : sex == 1 ? 'P' : 0;
+    if (!vk_get_opt_str(pl, "phone", &s))
+        copy_str(t->phone, sizeof t->phone, s);
+    if (!vk_get_opt_str(pl, "category", &s))
+        copy_str(t->category, sizeof t->category, s);
+    if (!vk_get_opt_str(pl, "facility_code", &s))
+        copy_str(t->facility_code, sizeof t->facility_code, s);
+    vk_get_opt_int(pl, "scheduled_date", &t->has_scheduled_date, &t->scheduled_date);
+    avro_value_t origin;
+    if (!vk_get_field(pl, "origin", &origin)) {
+        int idx;
+        avro_schema_t os = avro_value_get_schema(&origin);
+        if (!avro_value_get_enum(&origin, &idx))
+            copy_str(t->origin, sizeof t->origin, avro_schema_enum_get(os, idx));
+    }
+    if (!vk_get_field(pl, "flags", &flags) && !avro_value_get_size(&flags, &nflags)) {
+        for (size_t i = 0; i < nflags; i++) {
+            size_t len;
+            if (avro_value_get_by_index(&flags, i, &item, NULL) ||
+                avro_value_get_string(&item, &s, &len))
+                continue;
+            int n = snprintf(t->flags + used, sizeof t->flags - used, "%s%s", used ? "," : "", s);
+            if (n > 0 && (size_t)n < sizeof t->flags - used)
+                used += (size_t)n;
+        }
+    }
+}
+
+static void decode_event(projector *p, pevent *e) {
+    avro_value_t *v, payload, branch;
+    char err[512];
+    const char *s;
+    int disc;
+    e->type = EV_UNDECODABLE;
+    if (vk_decoder_decode(p->dec, e->m->payload, e->m->len, &v, err, sizeof err)) {
+        snprintf(e->reason, sizeof e->reason, "cannot decode TargetEvent: %s", err);
+        return;
+    }
+    if (vk_get_str(v, "event_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
+        snprintf(e->reason, sizeof e->reason, "event_id is not a UUID");
+        return;
+    }
+    copy_str(e->event_id, sizeof e->event_id, s);
+    if (vk_get_str(v, "nik", &s) || strlen(s) != 16) {
+        snprintf(e->reason, sizeof e->reason, "nik is not 16 characters");
+        return;
+    }
+    copy_str(e->nik, sizeof e->nik, s);
+    vk_get_long(v, "occurred_at", &e->occurred_at);
+    if (!vk_get_str(v, "causation_id", &s))
+        copy_str(e->causation, sizeof e->causation, s);
+    if (!vk_get_str(v, "source", &s))
+        copy_str(e->source, sizeof e->source, s);
+    if (!vk_get_opt_str(v, "actor", &s) && s) {
+        copy_str(e->actor, sizeof e->actor, s);
+        e->has_actor = true;
+    }
+    if (vk_get_field(v, "payload", &payload) || avro_value_get_discriminant(&payload, &disc) ||
+        avro_value_get_current_branch(&payload, &branch)) {
+        snprintf(e->reason, sizeof e->reason, "payload missing");
+        return;
+    }
+    e->type = disc;
+    if (disc == EV_TICKET_ISSUED) {
+        copy_str(e->t.nik, sizeof e->t.nik, e->nik);
+        decode_ticket(&branch, &e->t);
+    }
+}
+
+void projector_add(projector *p, rd_kafka_message_t *m) {
+    pevent *e = &p->ev[p->n++];
+    memset(e, 0, sizeof *e);
+    e->m = m;
+    decode_event(p, e);
+}
+
+/* ---- Loading state ---- */
+
+/* Appends "{a,b,c}" of the events' strings picked by @p field to p->sql (a text[] literal). */
+static const char *array_of(projector *p, size_t field_offset, int only_type) {
+    vk_buf_reset(&p->sql);
+    vk_buf_append(&p->sql, "{", 1);
+    int k = 0;
+    for (int i = 0; i < p->n; i++) {
+        const pevent *e = &p->ev[i];
+        if (e->type == EV_UNDECODABLE || (only_type >= 0 && e->type != only_type))
+            continue;
+        if (k++)
+            vk_buf_append(&p->sql, ",", 1);
+        vk_array_elem(&p->sql, (const char *)e + field_offset);
+    }
+    vk_buf_append(&p->sql, "}", 2); /* with the NUL */
+    return (const char *)p->sql.data;
+}
+
+static int load_seen(projector *p, PGconn *db) {
+    const char *params[1] = {array_of(p, offsetof(pevent, event_id), -1)};
+    PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                              "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])",
+                              1, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        vk_strmap_put(p->seen, PQgetvalue(r, i, 0), 1);
+    PQclear(r);
+    return 0;
+}
+
+static const char *col(PGresult *r, int row, int c) {
+    return PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c);
+}
+
+static int load_targets(projector *p, PGconn *db) {
+    const char *params[1] = {array_of(p, offsetof(pevent, nik), -1)};
+    PGresult *r = vk_pg_query(
+        db, PGRES_TUPLES_OK,
+        "SELECT nik, ticket, name, birth_date - DATE '1970-01-01', sex, phone, category,"
+        " facility_code, scheduled_date - DATE '1970-01-01', origin, array_to_string(flags, ',')"
+        " FROM target WHERE nik = ANY($1::text[])",
+        1, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r) && p->n_st < p->cap; i++) {
+        pstate *s = &p->st[p->n_st];
+        memset(s, 0, sizeof *s);
+        vk_target *t = &s->t;
+        copy_str(t->nik, sizeof t->nik, col(r, i, 0));
+        copy_str(t->ticket, sizeof t->ticket, col(r, i, 1));
+        copy_str(t->name, sizeof t->name, col(r, i, 2));
+        t->birth_date = atoi(col(r, i, 3));
+        t->sex = col(r, i, 4)[0];
+        copy_str(t->phone, sizeof t->phone, col(r, i, 5));
+        copy_str(t->category, sizeof t->category, col(r, i, 6));
+        copy_str(t->facility_code, sizeof t->facility_code, col(r, i, 7));
+        t->has_scheduled_date = !PQgetisnull(r, i, 8);
+        t->scheduled_date = atoi(col(r, i, 8));
+        copy_str(t->origin, sizeof t->origin, col(r, i, 9));
+        copy_str(t->flags, sizeof t->flags, col(r, i, 10));
+        s->exists = true;
+        vk_strmap_put(p->by_nik, t->nik, p->n_st);
+        vk_strmap_put(p->by_ticket, t->ticket, p->n_st);
+        p->n_st++;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Owners of the batch's ticket numbers that are not in the batch's NIKs (collisions). */
+static int load_ticket_owners(projector *p, PGconn *db) {
+    vk_buf_reset(&p->sql);
+    vk_buf_append(&p->sql, "{", 1);
+    int k = 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->ev[i].type == EV_TICKET_ISSUED) {
+            if (k++)
+                vk_buf_append(&p->sql, ",", 1);
+            vk_array_elem(&p->sql, p->ev[i].t.ticket);
+        }
+    vk_buf_append(&p->sql, "}", 2);
+    if (k == 0)
+        return 0;
+    const char *params[1] = {(const char *)p->sql.data};
+    PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                              "SELECT ticket, nik FROM target WHERE ticket = ANY($1::text[])", 1,
+                              params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (!vk_strmap_get(p->by_ticket, PQgetvalue(r, i, 0), NULL))
+            vk_strmap_put(p->by_ticket, PQgetvalue(r, i, 0), -1); /* owned outside the batch */
+    PQclear(r);
+    return 0;
+}
+
+/* ---- Deciding ---- */
+
+static void reject(pevent *e, const char *code, const char *reason) {
+    e->out = OUT_REJECTED;
+    snprintf(e->code, sizeof e->code, "%s", code);
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+}
+
+static void apply_ticket(projector *p, pevent *e) {
+    long idx;
+    pstate *cur = vk_strmap_get(p->by_nik, e->nik, &idx) ? &p->st[idx] : NULL;
+    char reason[900];
+    switch (vk_target_apply_ticket(cur ? &cur->t : NULL, &e->t, reason, sizeof reason)) {
+    case VK_TICKET_UNCHANGED:
+        e->out = OUT_UNCHANGED;
+        return;
+    case VK_TICKET_CONFLICT: {
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 "target already exists with different data (%s); not overwritten: correct it "
+                 "through target data verification",
+                 reason);
+        reject(e, "CONFLICT", msg);
+        return;
+    }
+    case VK_TICKET_CREATED:
+        break;
+    }
+    long owner;
+    if (vk_strmap_get(p->by_ticket, e->t.ticket, &owner)) {
+        reject(e, "TICKET_COLLISION",
+               "ticket number already belongs to another NIK; not merged — report to the "
+               "vaksin operators (change the ticket secret length or format)");
+        vk_error("msg=\"ticket collision\" nik=%s ticket=%s", e->nik, e->t.ticket);
+        return;
+    }
+    pstate *s = &p->st[p->n_st];
+    memset(s, 0, sizeof *s);
+    s->t = e->t;
+    s->exists = s->created = true;
+    copy_str(s->created_event_id, sizeof s->created_event_id, e->event_id);
+    s->created_at = e->occurred_at;
+    vk_strmap_put(p->by_nik, e->nik, p->n_st);
+    vk_strmap_put(p->by_ticket, e->t.ticket, p->n_st);
+    p->n_st++;
+    e->out = OUT_APPLIED;
+}
+
+static void decide(projector *p) {
+    for (int i = 0; i < p->n; i++) {
+        pevent *e = &p->ev[i];
+        if (e->type == EV_UNDECODABLE) {
+            e->out = OUT_REJECTED;
+            snprintf(e->code, sizeof e->code, "UNDECODABLE");
+            continue;
+        }
+        if (vk_strmap_get(p->seen, e->event_id, NULL)) {
+            e->out = OUT_DUPLICATE;
+            continue;
+        }
+        vk_strmap_put(p->seen, e->event_id, 1);
+        if (e->type == EV_TICKET_ISSUED)
+            apply_ticket(p, e);
+        else
+            reject(e, "UNSUPPORTED",
+                   "this projector version does not apply this event type yet; replay it after "
+                   "upgrading");
+    }
+}
+
+/* ---- Writing ---- */
+
+static void copy_opt(vk_buf *b, const char *s) {
+    if (*s)
+        vk_copy_text(b, s);
+    else
+        vk_copy_null(b);
+}
+
+static int write_targets(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n_st; i++) {
+        const pstate *s = &p->st[i];
+        if (!s->created)
+            continue;
+        const vk_target *t = &s->t;
+        char sex[2] = {t->sex, 0};
+        vk_copy_text(b, t->nik), vk_copy_sep(b), vk_copy_text(b, t->ticket), vk_copy_sep(b);
+        vk_copy_text(b, t->name), vk_copy_sep(b), vk_copy_date(b, t->birth_date), vk_copy_sep(b);
+        copy_opt(b, sex), vk_copy_sep(b), copy_opt(b, t->phone), vk_copy_sep(b);
+        copy_opt(b, t->category), vk_copy_sep(b), copy_opt(b, t->facility_code), vk_copy_sep(b);
+        if (t->has_scheduled_date)
+            vk_copy_date(b, t->scheduled_date);
+        else
+            vk_copy_null(b);
+        vk_copy_sep(b), vk_copy_text(b, t->origin), vk_copy_sep(b);
+        vk_buf_append(b, "{", 1);
+        vk_copy_text(b, t->flags);
+        vk_buf_append(b, "}", 1), vk_copy_sep(b);
+        vk_copy_text(b, s->created_event_id), vk_copy_sep(b);
+        vk_copy_text(b, s->created_event_id), vk_copy_sep(b);
+        vk_copy_ts(b, s->created_at), vk_copy_sep(b), vk_copy_ts(b, s->created_at);
+        vk_copy_eol(b);
+    }
+    if (b->len == 0)
+        return 0;
+    return vk_pg_copy(db,
+                      "COPY target (nik, ticket, name, birth_date, sex, phone, category,"
+                      " facility_code, scheduled_date, origin, flags, created_event_id,"
+                      " updated_event_id, created_at, updated_at) FROM STDIN",
+                      b);
+}
+
+static const char *outcome_name(outcome o) {
+    return o == OUT_APPLIED ? "APPLIED" : o == OUT_UNCHANGED ? "UNCHANGED" : "REJECTED";
+}
+
+static int write_log(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n; i++) {
+        const pevent *e = &p->ev[i];
+        if (e->type == EV_UNDECODABLE || e->out == OUT_DUPLICATE)
+            continue;
+        vk_copy_text(b, e->event_id), vk_copy_sep(b), vk_copy_text(b, e->nik), vk_copy_sep(b);
+        vk_copy_text(b, event_types[e->type]), vk_copy_sep(b);
+        vk_copy_text(b, outcome_name(e->out)), vk_copy_sep(b);
+        vk_copy_text(b, rd_kafka_topic_name(e->m->rkt)), vk_copy_sep(b);
+        vk_buf_printf(b, "%" PRId32 "\t%" PRId64 "\t", e->m->partition, e->m->offset);
+        vk_copy_text(b, e->causation), vk_copy_sep(b), vk_copy_text(b, e->source), vk_copy_sep(b);
+        if (e->has_actor)
+            vk_copy_text(b, e->actor);
+        else
+            vk_copy_null(b);
+        vk_copy_sep(b), vk_copy_ts(b, e->occurred_at), vk_copy_sep(b);
+        vk_copy_bytea(b, e->m->payload, e->m->len), vk_copy_eol(b);
+    }
+    if (b->len == 0)
+        return 0;
+    return vk_pg_copy(db,
+                      "COPY event_log (event_id, nik, event_type, outcome, topic, partition,"
+                      " \"offset\", causation_id, source, actor, occurred_at, value) FROM STDIN",
+                      b);
+}
+
+/* The broker's timestamp of a message (the best time an undecodable event has). */
+static int64_t msg_time(const rd_kafka_message_t *m) {
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    return ts > 0 ? ts : 0;
+}
+
+static int write_rejections(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n; i++) {
+        const pevent *e = &p->ev[i];
+        if (e->out != OUT_REJECTED)
+            continue;
+        bool raw = e->type == EV_UNDECODABLE;
+        char id[37];
+        if (raw) { /* no event id to trust: derive one from where the bytes sit */
+            char where[256];
+            snprintf(where, sizeof where, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(e->m->rkt),
+                     e->m->partition, e->m->offset);
+            vk_derive_event_id(PROJECTOR_SERVICE, where, 0, id);
+        }
+        char key[64] = "";
+        if (raw && e->m->key && e->m->key_len < sizeof key)
+            memcpy(key, e->m->key, e->m->key_len), key[e->m->key_len] = '\0';
+        vk_copy_text(b, raw ? id : e->event_id), vk_copy_sep(b);
+        vk_copy_text(b, raw ? key : e->nik), vk_copy_sep(b);
+        vk_copy_text(b, raw ? "UNDECODABLE" : event_types[e->type]), vk_copy_sep(b);
+        vk_copy_text(b, e->code), vk_copy_sep(b), vk_copy_text(b, e->reason), vk_copy_sep(b);
+        if (raw)
+            vk_copy_ts(b, msg_time(e->m));
+        else
+            vk_copy_ts(b, e->occurred_at);
+        vk_copy_sep(b), vk_copy_text(b, rd_kafka_topic_name(e->m->rkt)), vk_copy_sep(b);
+        vk_buf_printf(b, "%" PRId32 "\t%" PRId64 "\t", e->m->partition, e->m->offset);
+        if (raw)
+            vk_copy_bytea(b, e->m->payload, e->m->len);
+        else
+            vk_copy_null(b);
+        vk_copy_eol(b);
+    }
+    if (b->len == 0)
+        return 0;
+    return vk_pg_copy(db,
+                      "COPY rejection (event_id, nik, event_type, reason_code, reason, occurred_at,"
+                      " topic, partition, \"offset\", raw) FROM STDIN",
+                      b);
+}
+
+/* Per partition of the batch: the first offset seen and the next offset to store. */
+typedef struct part_span {
+    const char *topic;
+    int32_t partition;
+    int64_t first, next;
+} part_span;
+
+static int spans_of(const projector *p, part_span *spans, int max) {
+    int n = 0;
+    for (int i = 0; i < p->n; i++) {
+        const rd_kafka_message_t *m = p->ev[i].m;
+        int k = 0;
+        while (k < n && !(spans[k].partition == m->partition &&
+                          strcmp(spans[k].topic, rd_kafka_topic_name(m->rkt)) == 0))
+            k++;
+        if (k == n) {
+            if (n == max)
+                continue;
+            spans[n++] = (part_span){rd_kafka_topic_name(m->rkt), m->partition, m->offset, 0};
+        }
+        if (m->offset + 1 > spans[k].next)
+            spans[k].next = m->offset + 1;
+    }
+    return n;
+}
+
+/* Locks this group's offset rows for the batch's partitions; a stored offset beyond the
+ * batch's first means another instance got there first. */
+static int check_and_store_offsets(projector *p, PGconn *db, bool *stale) {
+    part_span spans[1024];
+    int n = spans_of(p, spans, 1024);
+    for (int k = 0; k < n; k++) {
+        char part[16], off[32];
+        snprintf(part, sizeof part, "%" PRId32, spans[k].partition);
+        const char *params[3] = {p->group, spans[k].topic, part};
+        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                                  "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
+                                  " AND topic = $2 AND partition = $3::int FOR UPDATE",
+                                  3, params);
+        if (!r)
+            return -1;
+        int64_t stored = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+        PQclear(r);
+        if (stored > spans[k].first) {
+            vk_warn("msg=\"stale batch: offsets already stored by another instance\" topic=%s"
+                    " partition=%s stored=%" PRId64 " batch_first=%" PRId64,
+                    spans[k].topic, part, stored, spans[k].first);
+            *stale = true;
+            return 0;
+        }
+        snprintf(off, sizeof off, "%" PRId64, spans[k].next);
+        const char *up[4] = {p->group, spans[k].topic, part, off};
+        r = vk_pg_query(db, PGRES_COMMAND_OK,
+                        "INSERT INTO consumer_offset (consumer_group, topic, partition, next_offset)"
+                        " VALUES ($1, $2, $3::int, $4::bigint) ON CONFLICT (consumer_group, topic,"
+                        " partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
+                        4, up);
+        if (!r)
+            return -1;
+        PQclear(r);
+    }
+    return 0;
+}
+
+static void reset_batch_state(projector *p) {
+    vk_strmap_clear(p->by_nik);
+    vk_strmap_clear(p->by_ticket);
+    vk_strmap_clear(p->seen);
+    p->n_st = 0;
+    for (int i = 0; i < p->n; i++) {
+        p->ev[i].out = OUT_NONE;
+        if (p->ev[i].type != EV_UNDECODABLE)
+            p->ev[i].reason[0] = '\0';
+        p->ev[i].code[0] = '\0';
+    }
+}
+
+static void count(projector *p) {
+    projector_stats *s = &p->stats;
+    s->batches++;
+    for (int i = 0; i < p->n; i++) {
+        s->events++;
+        switch (p->ev[i].out) {
+        case OUT_APPLIED: s->applied++; break;
+        case OUT_UNCHANGED: s->unchanged++; break;
+        case OUT_REJECTED:
+            s->rejected++;
+            s->undecodable += p->ev[i].type == EV_UNDECODABLE;
+            break;
+        case OUT_DUPLICATE: s->duplicates++; break;
+        case OUT_NONE: break;
+        }
+    }
+}
+
+int projector_flush(projector *p, PGconn *db, bool *stale) {
+    *stale = false;
+    if (p->n == 0)
+        return 0;
+    reset_batch_state(p);
+    if (vk_pg_exec(db, "BEGIN"))
+        return -1;
+    int rc = check_and_store_offsets(p, db, stale);
+    if (rc == 0 && !*stale)
+        rc = load_seen(p, db) || load_targets(p, db) || load_ticket_owners(p, db) ? -1 : 0;
+    if (rc == 0 && !*stale) {
+        decide(p);
+        rc = write_targets(p, db) || write_log(p, db) || write_rejections(p, db) ? -1 : 0;
+    }
+    if (rc || *stale) {
+        vk_pg_exec(db, "ROLLBACK");
+        return rc;
+    }
+    if (vk_pg_exec(db, "COMMIT"))
+        return -1;
+    count(p);
+    projector_discard(p);
+    return 0;
+}
+
+int projector_load_offsets(projector *p, PGconn *db, rd_kafka_topic_partition_list_t *parts) {
+    for (int i = 0; i < parts->cnt; i++) {
+        char part[16];
+        snprintf(part, sizeof part, "%" PRId32, parts->elems[i].partition);
+        const char *params[3] = {p->group, parts->elems[i].topic, part};
+        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                                  "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
+                                  " AND topic = $2 AND partition = $3::int",
+                                  3, params);
+        if (!r)
+            return -1;
+        parts->elems[i].offset =
+            PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : RD_KAFKA_OFFSET_BEGINNING;
+        PQclear(r);
+    }
+    return 0;
+}

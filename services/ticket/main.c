@@ -1,0 +1,65 @@
+/*
+ * vaksin-ticket — ticket creation: vaksin.ticket.requests → TicketIssued on vaksin.target.events.
+ *
+ * Validates and normalizes each target (NIK, name, phone, dates), derives its ticket number from
+ * the NIK with a keyed hash (ticket.secret), and writes it to the person's log. Bad input goes
+ * to vaksin.dead-letters with its original bytes and a precise reason. See handler.c.
+ */
+#include "handler.h"
+#include "vk_config.h"
+#include "vk_kafka.h"
+#include "vk_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const vk_config_doc keys[] = {
+    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
+    {"ticket.secret", NULL, "secret key of the ticket hash (required; keep it in a 0600 file)"},
+    {"group.id", "vaksin-ticket", "consumer group"},
+    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-ticket-<id>"},
+    {"batch.max", "500", "messages per transaction at most"},
+    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
+    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
+    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
+    {"log.level", "info", "debug, info, warn or error"},
+    {NULL, NULL, NULL},
+};
+
+static const vk_program program = {
+    "vaksin-ticket", "ticket requests → validated, normalized TicketIssued events", NULL, keys};
+
+int main(int argc, char **argv) {
+    vk_config *cfg = vk_config_new();
+    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
+    if (rc) {
+        vk_config_destroy(cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    const char *secret = vk_config_get(cfg, "ticket.secret", NULL);
+    if (!secret || !*secret) {
+        vk_error("msg=\"ticket.secret is required (VAKSIN_TICKET_SECRET or a 0600 config file)\"");
+        vk_config_destroy(cfg);
+        return 2;
+    }
+    char err[512];
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    ticket_ctx *ctx = codec ? ticket_ctx_new(codec, (const uint8_t *)secret, strlen(secret),
+                                             vk_now_ms(), err, sizeof err)
+                            : NULL;
+    if (!ctx) {
+        vk_error("msg=\"cannot start\" error=\"%s\"", err);
+        if (codec)
+            vk_codec_destroy(codec);
+        vk_config_destroy(cfg);
+        return 1;
+    }
+    vk_install_signals();
+    static const char *const inputs[] = {VK_TOPIC_TICKET_REQUESTS, NULL};
+    vk_service svc = {TICKET_SERVICE, inputs, ticket_handle, ctx};
+    rc = vk_service_run(cfg, codec, &svc);
+    ticket_ctx_destroy(ctx);
+    vk_codec_destroy(codec);
+    vk_config_destroy(cfg);
+    return rc ? 1 : 0;
+}
