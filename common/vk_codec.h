@@ -53,6 +53,27 @@ uint64_t vk_avro_crc64(const void *data, size_t len);
 /** @brief Fingerprint of a schema: vk_avro_crc64 of its canonical form. 0 on error. */
 uint64_t vk_avro_fingerprint(const char *schema_json, char *err, size_t errlen);
 
+/**
+ * @brief Canonical form of an already parsed schema document or, when @p named is not NULL, of
+ * the named type with that full name defined anywhere inside it, taken on its own (a type it
+ * refers to that is defined elsewhere in the document is written in full at its first use).
+ * The codec uses it to fingerprint every named record of the contract. Malloc'd, or NULL with
+ * @p err set.
+ */
+char *vk_avro_canonical_form_json(json_t *schema, const char *named, char *err, size_t errlen);
+
+/** @brief Called by vk_avro_named_types(); @p definition is borrowed from the document. */
+typedef int (*vk_avro_named_fn)(const char *full_name, json_t *definition, void *arg);
+
+/**
+ * @brief Calls @p fn for every named type (record, error, enum, fixed) defined in a parsed
+ * schema, in document order (the top-level type first), with its full name under the
+ * specification's namespace rules. Returns 0, -1 with @p err when the schema is invalid, or the
+ * first non-zero value @p fn returned (which should then have filled @p err itself).
+ */
+int vk_avro_named_types(json_t *schema, vk_avro_named_fn fn, void *arg, char *err,
+                        size_t errlen);
+
 /* ---- The schema store ---- */
 
 typedef struct vk_codec vk_codec;
@@ -65,11 +86,33 @@ void vk_codec_destroy(vk_codec *codec);
  *  Returns 0, or -1 with @p err. */
 int vk_codec_add_schema(vk_codec *codec, const char *schema_json, char *err, size_t errlen);
 
+/**
+ * @brief Adds a record schema as part of the contract: like the embedded ones, it and every
+ * named record inside it can be found by full name, so encoders and decoders (readers) can be
+ * made for it — e.g. a tool's own record, or a test's reader. A record already in the contract
+ * under the same name with a different form is an error (use vk_codec_add_schema for other
+ * versions). Returns 0, or -1 with @p err.
+ */
+int vk_codec_add_contract_schema(vk_codec *codec, const char *schema_json, char *err,
+                                 size_t errlen);
+
 /** @brief Adds every *.avsc file of a directory. Returns how many, or -1 with @p err. */
 int vk_codec_add_schema_dir(vk_codec *codec, const char *dir, char *err, size_t errlen);
 
+/**
+ * @brief Registers the writer schema a schema registry knows under @p id, so Confluent-framed
+ * messages (00, 4-byte big-endian id, datum) carrying that id decode. A stand-in until a real
+ * registry client exists (which will call this on a cache miss); until then ids come from
+ * configuration or tests. Registering the same id again with the same schema is a no-op; with a
+ * different schema it is an error. Returns 0, or -1 with @p err.
+ */
+int vk_codec_add_registry_schema(vk_codec *codec, int32_t id, const char *schema_json, char *err,
+                                 size_t errlen);
+
 /** @brief The contract's schema with this full name (e.g. VK_SCHEMA_TARGET_EVENT), or NULL.
- *  Borrowed: the codec owns it. */
+ *  Borrowed: the codec owns it. Nested records (e.g. "vaksin.v1.TicketIssued") are found too;
+ *  their schema is parsed on its own, so it is equal to, but not the same pointer as, the
+ *  branch inside TargetEvent: compare names, not pointers. */
 avro_schema_t vk_codec_schema(const vk_codec *codec, const char *full_name);
 
 /** @brief Fingerprint of the contract's schema with this full name (0 when unknown). */
@@ -102,9 +145,13 @@ void vk_decoder_destroy(vk_decoder *dec);
 
 /**
  * @brief Decodes a framed message (single-object or Confluent) into *@p out, which stays valid
- * until the next call on this decoder. Returns 0, or -1 with a precise @p err ("not Avro:
- * first bytes 7b 22", "unknown writer schema fingerprint 0x…", "truncated datum", "writer
- * schema vaksin.v1.X cannot be resolved to reader vaksin.v1.Y: …").
+ * until the next call on this decoder. Reader fields the writer lacks take the reader schema's
+ * defaults (avro-c alone refuses such writers). Returns 0, or -1 with a precise @p err: "not
+ * Avro: empty message", "not Avro: first bytes 7b 22", "truncated single-object header: …",
+ * "unknown writer schema fingerprint 0x…", "unknown schema registry id N", "truncated datum:
+ * …", "N trailing bytes after a …", "malformed datum of writer schema X at byte N: …", "writer
+ * schema X <fingerprint> cannot be resolved to reader Y: …", "writer schema X <fingerprint>
+ * lacks Y.f, which has no default".
  */
 int vk_decoder_decode(vk_decoder *dec, const void *data, size_t len, avro_value_t **out,
                       char *err, size_t errlen);

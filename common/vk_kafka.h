@@ -124,7 +124,7 @@ typedef struct vk_service {
 /**
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
- * "<name>-<instance.id>": give every instance its own), batch.max (500), batch.ms (100),
+ * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
  * commit.after.txn (true), metrics.interval.ms (10000). Returns 0 on a clean stop, -1 on a
  * fatal error.
  */

@@ -206,7 +206,7 @@ vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *ou
                          vk_dead *dead) {
     ticket_ctx *c = ctx;
     avro_value_t *v;
-    char err[512];
+    char err[400]; /* leaves room for the prefix in vk_dead.reason */
     if (vk_decoder_decode(c->dec, in->payload, in->len, &v, err, sizeof err))
         return refuse(dead, "DECODE", "cannot decode TicketRequested: %s", err);
     target t;

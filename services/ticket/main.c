@@ -18,7 +18,7 @@ static const vk_config_doc keys[] = {
     {"ticket.secret", NULL, "secret key of the ticket hash (required; keep it in a 0600 file)"},
     {"group.id", "vaksin-ticket", "consumer group"},
     {"instance.id", "0", "distinct per instance: the transactional id is vaksin-ticket-<id>"},
-    {"batch.max", "500", "messages per transaction at most"},
+    {"batch.max", "10000", "messages per transaction at most"},
     {"batch.ms", "100", "milliseconds a transaction stays open at most"},
     {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
     {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
@@ -37,8 +37,9 @@ int main(int argc, char **argv) {
         return rc > 0 ? 0 : 2;
     }
     const char *secret = vk_config_get(cfg, "ticket.secret", NULL);
-    if (!secret || !*secret) {
-        vk_error("msg=\"ticket.secret is required (VAKSIN_TICKET_SECRET or a 0600 config file)\"");
+    if (!secret || strlen(secret) < 16 || strcmp(secret, "CHANGE_ME") == 0) {
+        vk_error("msg=\"ticket.secret is required: at least 16 characters, e.g. openssl rand -hex"
+                 " 32, in VAKSIN_TICKET_SECRET or a 0600 config file\"");
         vk_config_destroy(cfg);
         return 2;
     }
