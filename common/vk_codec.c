@@ -620,6 +620,7 @@ static int vet_skip(vet_ctx *v, uint64_t n) {
 /** @brief A zig-zag varint of at most 10 bytes. */
 static int vet_long(vet_ctx *v, int64_t *out) {
     uint64_t u = 0;
+    *out = 0; /* defined on every path; gcc -O3 cannot see it otherwise */
     for (int shift = 0; shift < 70; shift += 7) {
         if (v->p == v->end)
             return vet_truncated(v);
@@ -634,7 +635,7 @@ static int vet_long(vet_ctx *v, int64_t *out) {
 }
 
 static int vet_index(vet_ctx *v, size_t count, const char *what) {
-    int64_t i;
+    int64_t i = 0;
     if (vet_long(v, &i))
         return -1;
     if (i < 0 || (uint64_t)i >= count)
@@ -643,7 +644,7 @@ static int vet_index(vet_ctx *v, size_t count, const char *what) {
 }
 
 static int vet_length(vet_ctx *v) {
-    int64_t n;
+    int64_t n = 0;
     if (vet_long(v, &n))
         return -1;
     if (n < 0)
@@ -701,7 +702,7 @@ static int vet_record(vet_ctx *v, avro_schema_t s, int depth) {
 }
 
 static int vet_value(vet_ctx *v, avro_schema_t s, int depth) {
-    int64_t n;
+    int64_t n = 0;
     int i;
     if (depth > VK_MAX_DEPTH)
         return vet_fail(v, "nesting deeper than %d", VK_MAX_DEPTH);

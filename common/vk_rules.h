@@ -95,7 +95,8 @@ void vk_uuid_format(const uint8_t uuid[16], char out[37]);
 
 /** @brief Days since 1970-01-01 → year, month (1-12), day. */
 void vk_date_from_days(int32_t days, int *y, int *m, int *d);
-/** @brief Year, month, day → days since 1970-01-01. Returns -1 (and leaves *days) when invalid. */
+/** @brief Year, month, day → days since 1970-01-01. Returns -1 (and leaves *days) when invalid.
+ *  Years 1..9999 (proleptic Gregorian) are accepted. */
 int vk_date_to_days(int y, int m, int d, int32_t *days);
 /** @brief Parses "YYYY-MM-DD" (also "DD/MM/YYYY" and "DD-MM-YYYY", as Excel exports write). */
 int vk_date_parse(const char *s, int32_t *days);

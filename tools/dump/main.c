@@ -10,6 +10,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_tool.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static const vk_config_doc keys[] = {
 };
 
 static const vk_program program = {"vaksin-dump", "decode topics to JSON lines",
-                                   "--topic TOPIC [--topic TOPIC]... [--from OFFSET]", keys};
+                                   "--topic TOPIC[,TOPIC...] [--from OFFSET]", keys};
 
 typedef struct dumper {
     vk_codec *codec;
@@ -132,26 +133,29 @@ out:
 }
 
 int main(int argc, char **argv) {
+    const char *topic_list = NULL, *from = NULL;
+    const vk_tool_opt opts[] = {{"--topic", &topic_list}, {"--from", &from}};
+    argc = vk_tool_take_options(argc, argv, opts, 2, program.name);
+    if (argc < 0)
+        return 2;
     vk_config *cfg = vk_config_new();
     int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
+    if (rc || first < argc) {
+        if (rc == 0)
+            fprintf(stderr, "vaksin-dump: unexpected argument %s (see --help)\n", argv[first]);
         vk_config_destroy(cfg);
         return rc > 0 ? 0 : 2;
     }
     vk_install_signals();
+    /* --topic takes a comma-separated list. */
+    char list[1024];
     const char *topics[32];
     int nt = 0;
-    dumper d = {.from = 0};
-    for (int i = first; i < argc; i++) {
-        if (strcmp(argv[i], "--topic") == 0 && i + 1 < argc && nt < 32)
-            topics[nt++] = argv[++i];
-        else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-            d.from = strtoll(argv[++i], NULL, 10);
-        else {
-            fprintf(stderr, "vaksin-dump: unexpected argument %s (see --help)\n", argv[i]);
-            return 2;
-        }
-    }
+    snprintf(list, sizeof list, "%s", topic_list ? topic_list : "");
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t && nt < 32;
+         t = strtok_r(NULL, ",", &save))
+        topics[nt++] = t;
+    dumper d = {.from = from ? strtoll(from, NULL, 10) : 0};
     if (nt == 0) {
         fprintf(stderr, "vaksin-dump: give at least one --topic\n");
         return 2;

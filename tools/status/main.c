@@ -12,6 +12,7 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
+#include "vk_tool.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -149,24 +150,28 @@ static int64_t look(const vk_config *cfg, PGconn *db, bool print) {
 }
 
 int main(int argc, char **argv) {
+    const char *wait = NULL;
+    bool quiet = false;
+    const vk_tool_opt opts[] = {{"--wait", &wait}};
+    argc = vk_tool_take_options(argc, argv, opts, 1, program.name);
+    if (argc < 0)
+        return 2;
+    for (int i = 1; i < argc; i++) /* a flag without a value */
+        if (strcmp(argv[i], "--quiet") == 0) {
+            quiet = true;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof *argv);
+            argc--;
+            break;
+        }
     vk_config *cfg = vk_config_new();
     int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
+    if (rc || first < argc) {
+        if (rc == 0)
+            fprintf(stderr, "vaksin-status: unexpected argument %s\n", argv[first]);
         vk_config_destroy(cfg);
         return rc > 0 ? 0 : 2;
     }
-    int wait_s = -1;
-    bool quiet = false;
-    for (int i = first; i < argc; i++) {
-        if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc)
-            wait_s = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--quiet") == 0)
-            quiet = true;
-        else {
-            fprintf(stderr, "vaksin-status: unexpected argument %s\n", argv[i]);
-            return 2;
-        }
-    }
+    int wait_s = wait ? atoi(wait) : -1;
     vk_log_init("vaksin-status", VK_LOG_WARN);
     const char *conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     PGconn *db = conninfo ? vk_pg_connect(conninfo, 10000, NULL) : NULL;
