@@ -355,7 +355,10 @@ int vk_codec_add_schema(vk_codec *codec, const char *schema_json, char *err, siz
 
 int vk_codec_add_contract_schema(vk_codec *codec, const char *schema_json, char *err,
                                  size_t errlen) {
-    return add_document(codec, schema_json, true, "contract schema", NULL, err, errlen);
+    /* A reader the JSON conversion must know too (its defaults and logical types). */
+    if (add_document(codec, schema_json, true, "contract schema", NULL, err, errlen))
+        return -1;
+    return vk_json_register_schema(schema_json, err, errlen);
 }
 
 /** @brief Reads a whole file into a NUL-terminated malloc'd string, or NULL with @p err. */
