@@ -64,6 +64,9 @@ int main(int argc, char **argv) {
 
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    /* The handle only hosts the mock cluster: it never connects, so its warning that it has no
+     * bootstrap.servers is noise. */
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         vk_error("msg=\"cannot create handle\" error=\"%s\"", err);

@@ -32,7 +32,7 @@ it_teardown() {
         done
     fi
     vk_stack_down >/dev/null 2>&1 || true
-    if ((rc == 0)) && [[ -n "${IT_TMP:-}" ]]; then
+    if ((rc == 0)) && [[ -n "${IT_TMP:-}" && -z "${IT_KEEP:-}" ]]; then
         rm -rf "$IT_TMP"
     fi
     exit "$rc"
@@ -50,6 +50,17 @@ it_setup() {
     vk_stack_up_infra >/dev/null
     # shellcheck disable=SC1091
     source "$VAKSIN_RUN_DIR/stack.env"
+    # A SIGKILLed member stays in its group until its session times out, and the development
+    # broker makes the next rebalance wait for that (it has no static membership): keep it short.
+    printf '%s\n' kafka.consumer.session.timeout.ms=6000 kafka.consumer.heartbeat.interval.ms=1000 \
+        >>"$VAKSIN_RUN_DIR/vaksin.conf"
+}
+
+# How many messages a stage's consumer group still has to process (from vaksin-status).
+it_behind() {
+    # vaksin-status exits 1 while anything is behind: that is the point here, not an error.
+    { "$VAKSIN_BIN/vaksin-status" 2>/dev/null || true; } |
+        awk -v g="vaksin-$1" '$1 == g { sub("behind=", "", $4); print $4 }'
 }
 
 # psql on the stack's read model: one value or rows separated by newlines, fields by |.
@@ -75,4 +86,56 @@ it_expected() {
 v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[k]
 print(v)' "$1" "$2"
+}
+
+# it_check_sample_outcome EXPECTED_JSON — the read model and the dead letters after a gen-sample
+# import, against the counts the generator wrote. Exact duplicate rows carry the same
+# content-derived event id, so they are dropped as redeliveries and leave no trace; a duplicate
+# NIK with other data is a CONFLICT rejection; every bad row is exactly one dead letter (distinct
+# event ids: the development broker may hold a redelivered copy after a crash).
+it_check_sample_outcome() {
+    local exp=$1
+    it_eq "targets" "$(it_expected "$exp" valid_unique_niks)" "$(it_sql "select count(*) from target")"
+    it_eq "targets flagged NIK_BIRTH_DATE_MISMATCH" "$(it_expected "$exp" flagged_mismatch)" \
+        "$(it_sql "select count(*) from target where 'NIK_BIRTH_DATE_MISMATCH' = any(flags)")"
+    it_eq "CONFLICT rejections" "$(it_expected "$exp" conflicting_duplicates)" \
+        "$(it_sql "select count(*) from rejection where reason_code = 'CONFLICT'")"
+    it_eq "other rejections" "0" "$(it_sql "select count(*) from rejection where reason_code <> 'CONFLICT'")"
+    it_eq "event_log rows (one per distinct event)" \
+        "$(($(it_expected "$exp" valid_unique_niks) + $(it_expected "$exp" conflicting_duplicates)))" \
+        "$(it_sql "select count(*) from event_log")"
+    it_eq "targets per district" \
+        "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))["valid_unique_niks_by_district"]; print(",".join(f"{k}:{v}" for k,v in sorted(d.items())))' "$exp")" \
+        "$(it_sql "select string_agg(d || ':' || n, ',' order by d) from (select left(nik, 4) d, count(*) n from target group by 1) x")"
+    it_dead_letters >"$IT_TMP/dead.jsonl"
+    local got
+    got=$("$PY" - "$IT_TMP/dead.jsonl" <<'PY'
+import json, sys, collections
+seen, codes = set(), collections.Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    v = d["value"]
+    assert v["topic"] == "vaksin.ticket.requests" and v["service"] == "vaksin-ticket", v
+    assert v["value"] and v["offset"] >= 0 and v["error"], v
+    if v["event_id"] in seen:
+        continue
+    seen.add(v["event_id"])
+    codes[v["error_code"]] += 1
+print(",".join(f"{k}:{n}" for k, n in sorted(codes.items())))
+PY
+)
+    local want
+    want=$("$PY" - "$exp" <<'PY'
+import json, sys, collections
+e = json.load(open(sys.argv[1]))["bad_by_reason"]
+code = {"NIK_LENGTH": "INVALID_NIK", "NIK_PROVINCE": "INVALID_NIK", "NIK_SERIAL": "INVALID_NIK",
+        "NIK_DATE": "INVALID_NIK", "PHONE_INVALID": "INVALID_PHONE", "NAME_EMPTY": "INVALID_NAME",
+        "NAME_DIGITS": "INVALID_NAME"}
+c = collections.Counter()
+for reason, n in e.items():
+    c[code[reason]] += n
+print(",".join(f"{k}:{n}" for k, n in sorted(c.items())))
+PY
+)
+    it_eq "dead letters by code" "$want" "$got"
 }
