@@ -466,7 +466,7 @@ vk_build() {
         return 0
     fi
     if [[ ! -f "$VK_BUILD_DIR/CMakeCache.txt" ]]; then
-        cmake -S "$VK_SRC" -B "$VK_BUILD_DIR" -DCMAKE_BUILD_TYPE="${VAKSIN_BUILD_TYPE:-Release}" >&2 || {
+        cmake -S "$VK_SRC" -B "$VK_BUILD_DIR" -DCMAKE_BUILD_TYPE="${VAKSIN_BUILD_TYPE:-RelWithDebInfo}" >&2 || {
             vk_err "cmake configure failed"
             return 1
         }
