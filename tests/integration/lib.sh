@@ -23,6 +23,16 @@ it_fail() {
 
 it_teardown() {
     local rc=$?
+    vk_stack_down >/dev/null 2>&1 || true
+    # Under ASan/UBSan the services report to their logs, not to the test: a report fails it.
+    if [[ -n "${VAKSIN_RUN_DIR:-}" ]] &&
+        grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+            "$VAKSIN_RUN_DIR"/logs/*.log >/dev/null 2>&1; then
+        echo "FAIL [$IT_NAME]: a sanitizer reported in a service log" >&2
+        grep -h -A20 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+            "$VAKSIN_RUN_DIR"/logs/*.log >&2 || true
+        rc=1
+    fi
     if ((rc != 0)) && [[ -n "${VAKSIN_RUN_DIR:-}" ]]; then
         echo "---- logs of $IT_NAME (run dir $VAKSIN_RUN_DIR) ----" >&2
         for f in "$VAKSIN_RUN_DIR"/logs/*.log; do
@@ -31,7 +41,6 @@ it_teardown() {
             tail -n 30 "$f" >&2
         done
     fi
-    vk_stack_down >/dev/null 2>&1 || true
     if ((rc == 0)) && [[ -n "${IT_TMP:-}" && -z "${IT_KEEP:-}" ]]; then
         rm -rf "$IT_TMP"
     fi
