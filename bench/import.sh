@@ -50,8 +50,8 @@ echo "bench: generating $rows rows" >&2
 "$src/scripts/gen-sample" --rows "$rows" "$csv" >/dev/null
 expected=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["valid_unique_niks"])' "$csv.expected.json")
 
-vk_service_start projector
-vk_service_start ticket
+vk_service_start projector -X metrics.interval.ms=1000
+vk_service_start ticket -X metrics.interval.ms=1000
 # Let both join their groups first: the first rebalance of the development broker waits 3 s,
 # which is start-up, not throughput.
 sleep 5

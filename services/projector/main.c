@@ -155,9 +155,10 @@ static void log_metrics(app *a) {
     const projector_stats *s = projector_get_stats(a->proj);
     vk_info("msg=metrics events=%" PRIu64 " applied=%" PRIu64 " unchanged=%" PRIu64
             " rejected=%" PRIu64 " duplicates=%" PRIu64 " undecodable=%" PRIu64
-            " batches=%" PRIu64,
+            " batches=%" PRIu64 " ms_decode=%" PRId64 " ms_load=%" PRId64 " ms_decide=%" PRId64
+            " ms_write=%" PRId64 " ms_commit=%" PRId64,
             s->events, s->applied, s->unchanged, s->rejected, s->duplicates, s->undecodable,
-            s->batches);
+            s->batches, s->ms_decode, s->ms_load, s->ms_decide, s->ms_write, s->ms_commit);
 }
 
 static int run(app *a, int batch_max, int64_t batch_ms, int64_t metrics_ms) {

@@ -16,6 +16,7 @@
 #include "projector.h"
 
 #include "vk_buf.h"
+#include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
 #include "vk_strmap.h"
@@ -203,10 +204,12 @@ static void decode_event(projector *p, pevent *e) {
 }
 
 void projector_add(projector *p, rd_kafka_message_t *m) {
+    int64_t t0 = vk_mono_ms();
     pevent *e = &p->ev[p->n++];
     memset(e, 0, sizeof *e);
     e->m = m;
     decode_event(p, e);
+    p->stats.ms_decode += vk_mono_ms() - t0;
 }
 
 /* ---- Loading state ---- */
@@ -527,42 +530,72 @@ static int spans_of(const projector *p, part_span *spans, int max) {
     return n;
 }
 
-/* Locks this group's offset rows for the batch's partitions; a stored offset beyond the
- * batch's first means another instance got there first. */
+/* Appends "{a,b,c}" of the spans' topics, partitions or offsets to b (array literals). */
+static void span_arrays(const part_span *spans, int n, vk_buf *topics, vk_buf *parts,
+                        vk_buf *firsts, vk_buf *nexts) {
+    vk_buf_append(topics, "{", 1), vk_buf_append(parts, "{", 1);
+    vk_buf_append(firsts, "{", 1), vk_buf_append(nexts, "{", 1);
+    for (int k = 0; k < n; k++) {
+        const char *sep = k ? "," : "";
+        vk_buf_append_str(topics, sep), vk_array_elem(topics, spans[k].topic);
+        vk_buf_printf(parts, "%s%" PRId32, sep, spans[k].partition);
+        vk_buf_printf(firsts, "%s%" PRId64, sep, spans[k].first);
+        vk_buf_printf(nexts, "%s%" PRId64, sep, spans[k].next);
+    }
+    vk_buf_append(topics, "}", 2), vk_buf_append(parts, "}", 2);
+    vk_buf_append(firsts, "}", 2), vk_buf_append(nexts, "}", 2);
+}
+
+/*
+ * Locks this group's offset rows for the batch's partitions and stores the new ones, in two
+ * statements whatever the partition count. A stored offset beyond the batch's first offset
+ * means another instance got there first (a rebalance left this one with a stale batch).
+ */
 static int check_and_store_offsets(projector *p, PGconn *db, bool *stale) {
     part_span spans[1024];
     int n = spans_of(p, spans, 1024);
-    for (int k = 0; k < n; k++) {
-        char part[16], off[32];
-        snprintf(part, sizeof part, "%" PRId32, spans[k].partition);
-        const char *params[3] = {p->group, spans[k].topic, part};
-        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                                  "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
-                                  " AND topic = $2 AND partition = $3::int FOR UPDATE",
-                                  3, params);
-        if (!r)
-            return -1;
-        int64_t stored = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
-        PQclear(r);
-        if (stored > spans[k].first) {
+    vk_buf topics = VK_BUF_INIT, parts = VK_BUF_INIT, firsts = VK_BUF_INIT, nexts = VK_BUF_INIT;
+    span_arrays(spans, n, &topics, &parts, &firsts, &nexts);
+    const char *params[5] = {p->group, (const char *)topics.data, (const char *)parts.data,
+                             (const char *)firsts.data, (const char *)nexts.data};
+    int rc = -1;
+    PGresult *r = vk_pg_query(
+        db, PGRES_TUPLES_OK,
+        "SELECT o.topic, o.partition, o.next_offset, b.first FROM consumer_offset o"
+        " JOIN unnest($2::text[], $3::int[], $4::bigint[]) AS b(topic, partition, first)"
+        " USING (topic, partition) WHERE o.consumer_group = $1 ORDER BY 1, 2 FOR UPDATE OF o",
+        4, params);
+    if (!r)
+        goto out;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t stored = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+        int64_t first = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+        if (stored > first) {
             vk_warn("msg=\"stale batch: offsets already stored by another instance\" topic=%s"
                     " partition=%s stored=%" PRId64 " batch_first=%" PRId64,
-                    spans[k].topic, part, stored, spans[k].first);
+                    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), stored, first);
             *stale = true;
-            return 0;
         }
-        snprintf(off, sizeof off, "%" PRId64, spans[k].next);
-        const char *up[4] = {p->group, spans[k].topic, part, off};
-        r = vk_pg_query(db, PGRES_COMMAND_OK,
-                        "INSERT INTO consumer_offset (consumer_group, topic, partition, next_offset)"
-                        " VALUES ($1, $2, $3::int, $4::bigint) ON CONFLICT (consumer_group, topic,"
-                        " partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
-                        4, up);
-        if (!r)
-            return -1;
-        PQclear(r);
     }
-    return 0;
+    PQclear(r);
+    if (*stale) {
+        rc = 0;
+        goto out;
+    }
+    const char *up[4] = {p->group, params[1], params[2], params[4]};
+    r = vk_pg_query(db, PGRES_COMMAND_OK,
+                    "INSERT INTO consumer_offset (consumer_group, topic, partition, next_offset)"
+                    " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
+                    " ON CONFLICT (consumer_group, topic, partition)"
+                    " DO UPDATE SET next_offset = EXCLUDED.next_offset",
+                    4, up);
+    if (r) {
+        PQclear(r);
+        rc = 0;
+    }
+out:
+    vk_buf_free(&topics), vk_buf_free(&parts), vk_buf_free(&firsts), vk_buf_free(&nexts);
+    return rc;
 }
 
 static void reset_batch_state(projector *p) {
@@ -601,14 +634,18 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
     if (p->n == 0)
         return 0;
     reset_batch_state(p);
+    int64_t t0 = vk_mono_ms(), t1 = t0, t2 = t0, t3 = t0;
     if (vk_pg_exec(db, "BEGIN"))
         return -1;
     int rc = check_and_store_offsets(p, db, stale);
     if (rc == 0 && !*stale)
         rc = load_seen(p, db) || load_targets(p, db) || load_ticket_owners(p, db) ? -1 : 0;
     if (rc == 0 && !*stale) {
+        t1 = vk_mono_ms();
         decide(p);
+        t2 = vk_mono_ms();
         rc = write_targets(p, db) || write_log(p, db) || write_rejections(p, db) ? -1 : 0;
+        t3 = vk_mono_ms();
     }
     if (rc || *stale) {
         vk_pg_exec(db, "ROLLBACK");
@@ -616,6 +653,10 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
     }
     if (vk_pg_exec(db, "COMMIT"))
         return -1;
+    p->stats.ms_load += t1 - t0;
+    p->stats.ms_decide += t2 - t1;
+    p->stats.ms_write += t3 - t2;
+    p->stats.ms_commit += vk_mono_ms() - t3;
     count(p);
     projector_discard(p);
     return 0;
