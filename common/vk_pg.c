@@ -73,6 +73,28 @@ PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int np
     return r;
 }
 
+PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
+                    const char *const *params) {
+    if (stmt->on != db || stmt->backend_pid != PQbackendPID(db)) {
+        PGresult *r = PQprepare(db, stmt->name, stmt->sql, stmt->nparams, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            log_result_error(stmt->sql, db, r);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        stmt->on = db;
+        stmt->backend_pid = PQbackendPID(db);
+    }
+    PGresult *r = PQexecPrepared(db, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != expect) {
+        log_result_error(stmt->sql, db, r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
 int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data) {
     PGresult *r = PQexec(db, copy_sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {

@@ -30,6 +30,25 @@ int vk_pg_exec(PGconn *db, const char *sql);
 PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int nparams,
                       const char *const *params);
 
+/**
+ * A prepared statement, prepared lazily on whichever connection runs it first and again after a
+ * reconnect (a new backend). Declare one per statement, statically:
+ *     static vk_pg_stmt load = VK_PG_STMT("load_targets", "SELECT … WHERE nik = ANY($1)", 1);
+ */
+typedef struct vk_pg_stmt {
+    const char *name;
+    const char *sql;
+    int nparams;
+    const PGconn *on; /* connection and backend it is prepared on */
+    int backend_pid;
+} vk_pg_stmt;
+#define VK_PG_STMT(name, sql, n) {name, sql, n, NULL, 0}
+
+/** @brief Runs a prepared statement (preparing it first when needed) with text parameters;
+ *  returns the result if it has status @p expect, else logs and returns NULL. */
+PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
+                    const char *const *params);
+
 /** @brief Streams @p data (COPY text format) into `COPY <target> FROM STDIN`. 0, or -1. */
 int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data);
 

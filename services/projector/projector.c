@@ -233,9 +233,9 @@ static const char *array_of(projector *p, size_t field_offset, int only_type) {
 
 static int load_seen(projector *p, PGconn *db) {
     const char *params[1] = {array_of(p, offsetof(pevent, event_id), -1)};
-    PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                              "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])",
-                              1, params);
+    static vk_pg_stmt stmt = VK_PG_STMT(
+        "seen", "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])", 1);
+    PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
@@ -250,12 +250,13 @@ static const char *col(PGresult *r, int row, int c) {
 
 static int load_targets(projector *p, PGconn *db) {
     const char *params[1] = {array_of(p, offsetof(pevent, nik), -1)};
-    PGresult *r = vk_pg_query(
-        db, PGRES_TUPLES_OK,
+    static vk_pg_stmt stmt = VK_PG_STMT(
+        "targets",
         "SELECT nik, ticket, name, birth_date - DATE '1970-01-01', sex, phone, category,"
         " facility_code, scheduled_date - DATE '1970-01-01', origin, array_to_string(flags, ',')"
-        " FROM target WHERE nik = ANY($1::text[])",
-        1, params);
+        " FROM target WHERE nik = ANY($1::char(16)[])",
+        1);
+    PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r) && p->n_st < p->cap; i++) {
@@ -298,9 +299,9 @@ static int load_ticket_owners(projector *p, PGconn *db) {
     if (k == 0)
         return 0;
     const char *params[1] = {(const char *)p->sql.data};
-    PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                              "SELECT ticket, nik FROM target WHERE ticket = ANY($1::text[])", 1,
-                              params);
+    static vk_pg_stmt stmt = VK_PG_STMT(
+        "ticket_owners", "SELECT ticket, nik FROM target WHERE ticket = ANY($1::text[])", 1);
+    PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
@@ -559,12 +560,13 @@ static int check_and_store_offsets(projector *p, PGconn *db, bool *stale) {
     const char *params[5] = {p->group, (const char *)topics.data, (const char *)parts.data,
                              (const char *)firsts.data, (const char *)nexts.data};
     int rc = -1;
-    PGresult *r = vk_pg_query(
-        db, PGRES_TUPLES_OK,
+    static vk_pg_stmt lock = VK_PG_STMT(
+        "lock_offsets",
         "SELECT o.topic, o.partition, o.next_offset, b.first FROM consumer_offset o"
         " JOIN unnest($2::text[], $3::int[], $4::bigint[]) AS b(topic, partition, first)"
         " USING (topic, partition) WHERE o.consumer_group = $1 ORDER BY 1, 2 FOR UPDATE OF o",
-        4, params);
+        4);
+    PGresult *r = vk_pg_run(db, &lock, PGRES_TUPLES_OK, params);
     if (!r)
         goto out;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -583,12 +585,14 @@ static int check_and_store_offsets(projector *p, PGconn *db, bool *stale) {
         goto out;
     }
     const char *up[4] = {p->group, params[1], params[2], params[4]};
-    r = vk_pg_query(db, PGRES_COMMAND_OK,
-                    "INSERT INTO consumer_offset (consumer_group, topic, partition, next_offset)"
-                    " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
-                    " ON CONFLICT (consumer_group, topic, partition)"
-                    " DO UPDATE SET next_offset = EXCLUDED.next_offset",
-                    4, up);
+    static vk_pg_stmt store = VK_PG_STMT(
+        "store_offsets",
+        "INSERT INTO consumer_offset (consumer_group, topic, partition, next_offset)"
+        " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)"
+        " ON CONFLICT (consumer_group, topic, partition)"
+        " DO UPDATE SET next_offset = EXCLUDED.next_offset",
+        4);
+    r = vk_pg_run(db, &store, PGRES_COMMAND_OK, up);
     if (r) {
         PQclear(r);
         rc = 0;
