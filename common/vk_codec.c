@@ -36,6 +36,7 @@
  * checked here, so vaksin.v1.X is never read as vaksin.v2.X by accident.
  */
 #include "vk_codec.h"
+#include "vk_err.h"
 
 #include "vk_schemas.h"
 
@@ -54,16 +55,6 @@
 #define VK_MAX_DEPTH 64            /* nesting allowed in a datum (recursive schemas) */
 #define VK_MAX_EMPTY_ITEMS 65536   /* items of zero encoded size allowed in one array block */
 
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int set_err(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /** @brief Clears avro-c's error text: its prefix errors append to whatever was there. */
 static void clear_avro_error(void) { avro_set_error("%s", ""); }
@@ -196,7 +187,7 @@ static avro_schema_t entry_schema(doc_ctx *d, json_t *def, const char *canonical
         return avro_schema_incref(d->root);
     clear_avro_error();
     if (avro_schema_from_json_length(canonical, strlen(canonical), &s)) {
-        set_err(d->err, d->errlen, "%s: avro-c cannot parse a nested record alone: %s", d->origin,
+        vk_errf(d->err, d->errlen, "%s: avro-c cannot parse a nested record alone: %s", d->origin,
                 avro_strerror());
         return NULL;
     }
@@ -206,14 +197,14 @@ static avro_schema_t entry_schema(doc_ctx *d, json_t *def, const char *canonical
 static vk_schema_entry *entry_new(doc_ctx *d, const char *full, json_t *def) {
     vk_schema_entry *e = calloc(1, sizeof *e);
     if (!e) {
-        set_err(d->err, d->errlen, "out of memory");
+        vk_errf(d->err, d->errlen, "out of memory");
         return NULL;
     }
     e->canonical = vk_avro_canonical_form_json(d->doc, full, d->err, d->errlen);
     e->full_name = strdup(full);
     if (!e->canonical || !e->full_name || !(e->schema = entry_schema(d, def, e->canonical))) {
         if (e->canonical && !e->full_name)
-            set_err(d->err, d->errlen, "out of memory");
+            vk_errf(d->err, d->errlen, "out of memory");
         entry_free(e);
         return NULL;
     }
@@ -246,7 +237,7 @@ static vk_schema_entry *store_entry(doc_ctx *d, vk_schema_entry *e) {
     vk_schema_entry *same = find_by_fingerprint(d->codec, e->fingerprint);
     vk_schema_entry *named = d->contract ? find_by_name(d->codec, e->full_name) : NULL;
     if (named && named->fingerprint != e->fingerprint) {
-        set_err(d->err, d->errlen, "%s: record %s differs from its definition in another file",
+        vk_errf(d->err, d->errlen, "%s: record %s differs from its definition in another file",
                 d->origin, e->full_name);
         entry_free(e);
         return NULL;
@@ -264,7 +255,7 @@ static vk_schema_entry *store_entry(doc_ctx *d, vk_schema_entry *e) {
         return same;
     }
     if (store_push(d->codec, e)) {
-        set_err(d->err, d->errlen, "out of memory");
+        vk_errf(d->err, d->errlen, "out of memory");
         entry_free(e);
         return NULL;
     }
@@ -289,15 +280,15 @@ static int parse_document(doc_ctx *d, const char *text) {
     json_error_t jerr;
     d->doc = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!d->doc)
-        return set_err(d->err, d->errlen, "%s: invalid JSON at line %d column %d: %s", d->origin,
+        return vk_errf(d->err, d->errlen, "%s: invalid JSON at line %d column %d: %s", d->origin,
                        jerr.line, jerr.column, jerr.text);
     const char *kind = json_string_value(json_object_get(d->doc, "type"));
     if (!kind || strcmp(kind, "record") != 0)
-        return set_err(d->err, d->errlen, "%s: not a record schema", d->origin);
+        return vk_errf(d->err, d->errlen, "%s: not a record schema", d->origin);
     clear_avro_error();
     if (avro_schema_from_json_length(text, strlen(text), &d->root)) {
         d->root = NULL;
-        return set_err(d->err, d->errlen, "%s: avro-c cannot parse it: %s", d->origin,
+        return vk_errf(d->err, d->errlen, "%s: avro-c cannot parse it: %s", d->origin,
                        avro_strerror());
     }
     return 0;
@@ -314,7 +305,7 @@ static int add_document(vk_codec *codec, const char *text, bool contract, const 
         /* The callback reports into err itself; the walker's message lacks the origin. */
         rc = vk_avro_named_types(d.doc, add_named_record, &d, inner, sizeof inner);
         if (rc && inner[0])
-            set_err(err, errlen, "%s: %s", origin, inner);
+            vk_errf(err, errlen, "%s: %s", origin, inner);
     }
     if (d.root)
         avro_schema_decref(d.root);
@@ -327,7 +318,7 @@ static int add_document(vk_codec *codec, const char *text, bool contract, const 
 vk_codec *vk_codec_new(char *err, size_t errlen) {
     vk_codec *codec = calloc(1, sizeof *codec);
     if (!codec) {
-        set_err(err, errlen, "out of memory");
+        vk_errf(err, errlen, "out of memory");
         return NULL;
     }
     for (const vk_embedded_schema *s = vk_embedded_schemas; s->file; s++) {
@@ -368,7 +359,7 @@ static char *read_file(const char *path, char *err, size_t errlen) {
     char chunk[8192];
     size_t n;
     if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        vk_errf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -377,7 +368,7 @@ static char *read_file(const char *path, char *err, size_t errlen) {
     bool bad = ferror(f) || (n > 0) || vk_buf_append(&b, "", 1);
     fclose(f);
     if (bad) {
-        set_err(err, errlen, "%s: cannot read it", path);
+        vk_errf(err, errlen, "%s: cannot read it", path);
         vk_buf_free(&b);
         return NULL;
     }
@@ -394,7 +385,7 @@ int vk_codec_add_schema_dir(vk_codec *codec, const char *dir, char *err, size_t 
     struct dirent *de;
     int count = 0;
     if (!d)
-        return set_err(err, errlen, "%s: %s", dir, strerror(errno));
+        return vk_errf(err, errlen, "%s: %s", dir, strerror(errno));
     while (count >= 0 && (de = readdir(d)) != NULL) {
         char path[PATH_MAX];
         if (!has_suffix(de->d_name, ".avsc"))
@@ -430,10 +421,10 @@ int vk_codec_add_registry_schema(vk_codec *codec, int32_t id, const char *schema
     snprintf(origin, sizeof origin, "schema registry id %" PRId32, id);
     uint64_t fp = vk_avro_fingerprint(schema_json, inner, sizeof inner);
     if (fp == 0)
-        return set_err(err, errlen, "%s: %s", origin, inner);
+        return vk_errf(err, errlen, "%s: %s", origin, inner);
     vk_schema_entry *known = find_by_registry_id(codec, id);
     if (known && known->fingerprint != fp)
-        return set_err(err, errlen,
+        return vk_errf(err, errlen,
                        "%s is already registered with another schema (%s %016" PRIx64 ")", origin,
                        known->full_name, known->fingerprint);
     if (known)
@@ -442,7 +433,7 @@ int vk_codec_add_registry_schema(vk_codec *codec, int32_t id, const char *schema
     if (add_document(codec, schema_json, false, origin, &top, err, errlen))
         return -1;
     if (registry_push(codec, id, top))
-        return set_err(err, errlen, "out of memory");
+        return vk_errf(err, errlen, "out of memory");
     return 0;
 }
 
@@ -469,19 +460,19 @@ struct vk_encoder {
 vk_encoder *vk_encoder_new(vk_codec *codec, const char *full_name, char *err, size_t errlen) {
     const vk_schema_entry *e = find_by_name(codec, full_name);
     if (!e) {
-        set_err(err, errlen, "no record %s in the contract", full_name);
+        vk_errf(err, errlen, "no record %s in the contract", full_name);
         return NULL;
     }
     vk_encoder *enc = calloc(1, sizeof *enc);
     if (!enc) {
-        set_err(err, errlen, "out of memory");
+        vk_errf(err, errlen, "out of memory");
         return NULL;
     }
     enc->entry = e;
     enc->iface = avro_generic_class_from_schema(e->schema);
     enc->writer = avro_writer_memory((const char *)enc->header, 0);
     if (!enc->iface || !enc->writer || avro_generic_value_new(enc->iface, &enc->value)) {
-        set_err(err, errlen, "cannot make an encoder for %s: %s", full_name, avro_strerror());
+        vk_errf(err, errlen, "cannot make an encoder for %s: %s", full_name, avro_strerror());
         vk_encoder_destroy(enc);
         return NULL;
     }
@@ -528,24 +519,24 @@ int vk_encoder_write(vk_encoder *enc, const avro_value_t *value, vk_buf *out, ch
     size_t written = 0, need = 0;
     if (s != enc->entry->schema && !avro_schema_equal(s, enc->entry->schema)) {
         char buf[512];
-        return set_err(err, errlen, "the value is a %s, this encoder writes %s",
+        return vk_errf(err, errlen, "the value is a %s, this encoder writes %s",
                        is_avro_named_type(s) ? avro_full_name(s, buf, sizeof buf)
                                              : avro_schema_type_name(s),
                        enc->entry->full_name);
     }
     if (vk_buf_reserve(out, VK_SINGLE_OBJECT_HEADER + 256))
-        return set_err(err, errlen, "out of memory");
+        return vk_errf(err, errlen, "out of memory");
     int rc = write_datum(enc, &v, out, &written);
     if (rc == ENOSPC) {
         clear_avro_error();
         if ((rc = avro_value_sizeof(&v, &need)) == 0) {
             if (vk_buf_reserve(out, VK_SINGLE_OBJECT_HEADER + need))
-                return set_err(err, errlen, "out of memory");
+                return vk_errf(err, errlen, "out of memory");
             rc = write_datum(enc, &v, out, &written);
         }
     }
     if (rc)
-        return set_err(err, errlen, "cannot encode %s: %s", enc->entry->full_name, avro_strerror());
+        return vk_errf(err, errlen, "cannot encode %s: %s", enc->entry->full_name, avro_strerror());
     memcpy(out->data + out->len, enc->header, VK_SINGLE_OBJECT_HEADER);
     out->len += VK_SINGLE_OBJECT_HEADER + written;
     return 0;
@@ -564,16 +555,16 @@ typedef struct vk_frame {
 
 static int not_avro(const uint8_t *p, size_t len, char *err, size_t errlen) {
     if (len == 0)
-        return set_err(err, errlen, "not Avro: empty message");
+        return vk_errf(err, errlen, "not Avro: empty message");
     if (len == 1)
-        return set_err(err, errlen, "not Avro: first bytes %02x", p[0]);
-    return set_err(err, errlen, "not Avro: first bytes %02x %02x", p[0], p[1]);
+        return vk_errf(err, errlen, "not Avro: first bytes %02x", p[0]);
+    return vk_errf(err, errlen, "not Avro: first bytes %02x %02x", p[0], p[1]);
 }
 
 static int parse_frame(const uint8_t *p, size_t len, vk_frame *f, char *err, size_t errlen) {
     if (len >= 2 && p[0] == 0xC3 && p[1] == 0x01) {
         if (len < VK_SINGLE_OBJECT_HEADER)
-            return set_err(err, errlen, "truncated single-object header: %zu of 10 bytes", len);
+            return vk_errf(err, errlen, "truncated single-object header: %zu of 10 bytes", len);
         uint64_t fp = 0;
         for (int i = 0; i < 8; i++)
             fp |= (uint64_t)p[2 + i] << (8 * i);
@@ -583,7 +574,7 @@ static int parse_frame(const uint8_t *p, size_t len, vk_frame *f, char *err, siz
     }
     if (len >= 1 && p[0] == 0x00) {
         if (len < VK_CONFLUENT_HEADER)
-            return set_err(err, errlen, "truncated Confluent header: %zu of 5 bytes", len);
+            return vk_errf(err, errlen, "truncated Confluent header: %zu of 5 bytes", len);
         uint32_t id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
         *f = (vk_frame){VK_FRAME_CONFLUENT, id, p + VK_CONFLUENT_HEADER, len - VK_CONFLUENT_HEADER};
         return 0;
@@ -744,13 +735,13 @@ static int vet_datum(const vk_schema_entry *w, const vk_frame *f, char *err, siz
     vet_ctx v = {.p = f->datum, .end = f->datum + f->len};
     if (vet_value(&v, w->schema, 0)) {
         if (v.truncated)
-            return set_err(err, errlen, "truncated datum: %zu bytes end inside a %s", f->len,
+            return vk_errf(err, errlen, "truncated datum: %zu bytes end inside a %s", f->len,
                            w->full_name);
-        return set_err(err, errlen, "malformed datum of writer schema %s at byte %zu: %s",
+        return vk_errf(err, errlen, "malformed datum of writer schema %s at byte %zu: %s",
                        w->full_name, (size_t)(v.p - f->datum), v.problem);
     }
     if (v.p != v.end)
-        return set_err(err, errlen, "%zu trailing bytes after a %zu-byte %s datum",
+        return vk_errf(err, errlen, "%zu trailing bytes after a %zu-byte %s datum",
                        (size_t)(v.end - v.p), (size_t)(v.p - f->datum), w->full_name);
     return 0;
 }
@@ -772,18 +763,18 @@ static int apply_bytes_default(merge_ctx *m, avro_value_t *dst, json_t *def, con
     uint8_t *bytes = malloc(len + 1);
     int rc = 0;
     if (!bytes)
-        return set_err(m->err, m->errlen, "out of memory");
+        return vk_errf(m->err, m->errlen, "out of memory");
     for (size_t i = 0; rc == 0 && i < len; i++) {
         if (s[i] < 0x80)
             bytes[n++] = s[i];
         else if ((s[i] == 0xC2 || s[i] == 0xC3) && i + 1 < len)
             bytes[n++] = (uint8_t)(((s[i] & 0x03) << 6) | (s[i + 1] & 0x3f)), i++;
         else
-            rc = set_err(m->err, m->errlen, "default of %s: a code point above U+00FF", where);
+            rc = vk_errf(m->err, m->errlen, "default of %s: a code point above U+00FF", where);
     }
     if (rc == 0 && avro_value_get_type(dst) == AVRO_FIXED) {
         if (n != (size_t)avro_schema_fixed_size(avro_value_get_schema(dst)))
-            rc = set_err(m->err, m->errlen, "default of %s: wrong size for the fixed", where);
+            rc = vk_errf(m->err, m->errlen, "default of %s: wrong size for the fixed", where);
         else
             rc = avro_value_set_fixed(dst, bytes, n);
     } else if (rc == 0) {
@@ -798,7 +789,7 @@ static int apply_record_default(merge_ctx *m, avro_value_t *dst, json_t *def, co
     char full[512];
     avro_full_name(s, full, sizeof full);
     if (!json_is_object(def))
-        return set_err(m->err, m->errlen, "default of %s: expected an object", where);
+        return vk_errf(m->err, m->errlen, "default of %s: expected an object", where);
     for (size_t i = 0; i < avro_schema_record_size(s); i++) {
         const char *name = avro_schema_record_field_name(s, i);
         json_t *v = json_object_get(def, name);
@@ -806,7 +797,7 @@ static int apply_record_default(merge_ctx *m, avro_value_t *dst, json_t *def, co
         if (!v)
             v = field_default(m->codec, full, name);
         if (!v)
-            return set_err(m->err, m->errlen, "default of %s: no value for %s.%s", where, full,
+            return vk_errf(m->err, m->errlen, "default of %s: no value for %s.%s", where, full,
                            name);
         if (avro_value_get_by_index(dst, i, &child, NULL) || apply_default(m, &child, v, where))
             return -1;
@@ -820,7 +811,7 @@ static int apply_list_default(merge_ctx *m, avro_value_t *dst, json_t *def, cons
         size_t i;
         json_t *item;
         if (!json_is_array(def))
-            return set_err(m->err, m->errlen, "default of %s: expected an array", where);
+            return vk_errf(m->err, m->errlen, "default of %s: expected an array", where);
         json_array_foreach(def, i, item) {
             if (avro_value_append(dst, &child, NULL) || apply_default(m, &child, item, where))
                 return -1;
@@ -830,7 +821,7 @@ static int apply_list_default(merge_ctx *m, avro_value_t *dst, json_t *def, cons
     const char *key;
     json_t *item;
     if (!json_is_object(def))
-        return set_err(m->err, m->errlen, "default of %s: expected an object", where);
+        return vk_errf(m->err, m->errlen, "default of %s: expected an object", where);
     json_object_foreach(def, key, item) {
         if (avro_value_add(dst, key, &child, NULL, NULL) || apply_default(m, &child, item, where))
             return -1;
@@ -847,7 +838,7 @@ static int apply_scalar_default(merge_ctx *m, avro_value_t *dst, json_t *def, co
               ((t == AVRO_STRING || t == AVRO_ENUM) && json_is_string(def));
     json_int_t i = json_integer_value(def);
     if (!ok || (t == AVRO_INT32 && (i < INT32_MIN || i > INT32_MAX)))
-        return set_err(m->err, m->errlen, "default of %s does not fit a %s", where,
+        return vk_errf(m->err, m->errlen, "default of %s does not fit a %s", where,
                        avro_schema_type_name(avro_value_get_schema(dst)));
     int rc = 0;
     switch (t) {
@@ -860,7 +851,7 @@ static int apply_scalar_default(merge_ctx *m, avro_value_t *dst, json_t *def, co
     case AVRO_STRING: rc = avro_value_set_string(dst, json_string_value(def)); break;
     default: {
         int sym = avro_schema_enum_get_by_name(avro_value_get_schema(dst), json_string_value(def));
-        rc = sym < 0 ? set_err(m->err, m->errlen, "default of %s: no symbol %s", where,
+        rc = sym < 0 ? vk_errf(m->err, m->errlen, "default of %s: no symbol %s", where,
                                json_string_value(def))
                      : avro_value_set_enum(dst, sym);
     }
@@ -875,7 +866,7 @@ static int apply_default(merge_ctx *m, avro_value_t *dst, json_t *def, const cha
     switch (avro_value_get_type(dst)) {
     case AVRO_UNION:
         if (avro_value_set_branch(dst, 0, &branch))
-            return set_err(m->err, m->errlen, "default of %s: %s", where, avro_strerror());
+            return vk_errf(m->err, m->errlen, "default of %s: %s", where, avro_strerror());
         return apply_default(m, &branch, def, where);
     case AVRO_RECORD: return apply_record_default(m, dst, def, where);
     case AVRO_ARRAY:
@@ -883,7 +874,7 @@ static int apply_default(merge_ctx *m, avro_value_t *dst, json_t *def, const cha
     case AVRO_BYTES:
     case AVRO_FIXED:
         if (!json_is_string(def))
-            return set_err(m->err, m->errlen, "default of %s: expected a string", where);
+            return vk_errf(m->err, m->errlen, "default of %s: expected a string", where);
         return apply_bytes_default(m, dst, def, where);
     default: return apply_scalar_default(m, dst, def, where);
     }
@@ -910,7 +901,7 @@ static int merge_record(merge_ctx *m, avro_value_t *dst, avro_value_t *src) {
         snprintf(where, sizeof where, "%s.%s", full, name);
         json_t *def = field_default(m->codec, full, name);
         if (!def)
-            return set_err(m->err, m->errlen, "%s has no default", where);
+            return vk_errf(m->err, m->errlen, "%s has no default", where);
         if (apply_default(m, &dc, def, where))
             return -1;
     }
@@ -989,7 +980,7 @@ static int trim_record(trim_ctx *t, json_t *rec) {
         const char *name = json_string_value(json_object_get(f, "name"));
         if (wrec && avro_schema_record_field_get_index(wrec, name) < 0) {
             if (!field_default(t->codec, full, name))
-                return set_err(t->err, t->errlen,
+                return vk_errf(t->err, t->errlen,
                                "writer schema %s %016" PRIx64 " lacks %s.%s, which has no default",
                                t->writer->full_name, t->writer->fingerprint, full, name);
             json_array_remove(fields, i);
@@ -1034,14 +1025,14 @@ static int trim_reader(const vk_codec *codec, const vk_schema_entry *reader,
     trim_ctx t = {codec, writer, 0, err, errlen};
     json_t *canon = json_loads(reader->canonical, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     char *text = NULL;
-    int rc = canon ? trim_node(&t, canon) : set_err(err, errlen, "out of memory");
+    int rc = canon ? trim_node(&t, canon) : vk_errf(err, errlen, "out of memory");
     *out = NULL;
     if (rc == 0 && t.removed) {
         text = json_dumps(canon, JSON_COMPACT | JSON_ENCODE_ANY);
         clear_avro_error();
         if (!text || avro_schema_from_json_length(text, strlen(text), out)) {
             *out = NULL;
-            rc = set_err(err, errlen, "cannot build reader %s without the fields writer %s lacks: %s",
+            rc = vk_errf(err, errlen, "cannot build reader %s without the fields writer %s lacks: %s",
                          reader->full_name, writer->full_name, avro_strerror());
         }
     }
@@ -1078,12 +1069,12 @@ vk_decoder *vk_decoder_new(vk_codec *codec, const char *reader_full_name, char *
                            size_t errlen) {
     const vk_schema_entry *e = find_by_name(codec, reader_full_name);
     if (!e) {
-        set_err(err, errlen, "no record %s in the contract", reader_full_name);
+        vk_errf(err, errlen, "no record %s in the contract", reader_full_name);
         return NULL;
     }
     vk_decoder *dec = calloc(1, sizeof *dec);
     if (!dec) {
-        set_err(err, errlen, "out of memory");
+        vk_errf(err, errlen, "out of memory");
         return NULL;
     }
     dec->codec = codec;
@@ -1091,7 +1082,7 @@ vk_decoder *vk_decoder_new(vk_codec *codec, const char *reader_full_name, char *
     dec->iface = avro_generic_class_from_schema(e->schema);
     dec->in = avro_reader_memory("", 0);
     if (!dec->iface || !dec->in || avro_generic_value_new(dec->iface, &dec->value)) {
-        set_err(err, errlen, "cannot make a decoder for %s: %s", reader_full_name, avro_strerror());
+        vk_errf(err, errlen, "cannot make a decoder for %s: %s", reader_full_name, avro_strerror());
         vk_decoder_destroy(dec);
         return NULL;
     }
@@ -1133,7 +1124,7 @@ static int plan_resolve(vk_decoder *dec, vk_read_plan *p, char *err, size_t errl
     clear_avro_error();
     p->resolver = avro_resolved_writer_new(w->schema, p->trimmed ? p->trimmed : r->schema);
     if (!p->resolver || avro_resolved_writer_new_value(p->resolver, &p->resolved))
-        return set_err(err, errlen,
+        return vk_errf(err, errlen,
                        "writer schema %s %016" PRIx64 " cannot be resolved to reader %s: %s",
                        w->full_name, w->fingerprint, r->full_name, avro_strerror());
     if (!p->trimmed) {
@@ -1142,7 +1133,7 @@ static int plan_resolve(vk_decoder *dec, vk_read_plan *p, char *err, size_t errl
     }
     p->trimmed_iface = avro_generic_class_from_schema(p->trimmed);
     if (!p->trimmed_iface || avro_generic_value_new(p->trimmed_iface, &p->trimmed_value))
-        return set_err(err, errlen, "cannot make a value of trimmed %s: %s", r->full_name,
+        return vk_errf(err, errlen, "cannot make a value of trimmed %s: %s", r->full_name,
                        avro_strerror());
     avro_resolved_writer_set_dest(&p->resolved, &p->trimmed_value);
     return 0;
@@ -1151,7 +1142,7 @@ static int plan_resolve(vk_decoder *dec, vk_read_plan *p, char *err, size_t errl
 static int plan_init(vk_decoder *dec, vk_read_plan *p, char *err, size_t errlen) {
     const vk_schema_entry *w = p->writer, *r = dec->reader;
     if (strcmp(w->full_name, r->full_name) != 0)
-        return set_err(err, errlen,
+        return vk_errf(err, errlen,
                        "writer schema %s cannot be resolved to reader %s: the record names differ",
                        w->full_name, r->full_name);
     if (w->fingerprint == r->fingerprint)
@@ -1165,9 +1156,9 @@ static const vk_schema_entry *frame_writer(const vk_codec *codec, const vk_frame
                                    ? find_by_fingerprint(codec, f->key)
                                    : find_by_registry_id(codec, (int32_t)f->key);
     if (!w && f->framing == VK_FRAME_SINGLE_OBJECT)
-        set_err(err, errlen, "unknown writer schema fingerprint 0x%016" PRIx64, f->key);
+        vk_errf(err, errlen, "unknown writer schema fingerprint 0x%016" PRIx64, f->key);
     else if (!w)
-        set_err(err, errlen, "unknown schema registry id %" PRId32, (int32_t)f->key);
+        vk_errf(err, errlen, "unknown schema registry id %" PRId32, (int32_t)f->key);
     return w;
 }
 
@@ -1183,7 +1174,7 @@ static vk_read_plan *plan_for(vk_decoder *dec, const vk_frame *f, char *err, siz
         size_t cap = dec->plan_cap ? dec->plan_cap * 2 : 4;
         vk_read_plan *plans = realloc(dec->plans, cap * sizeof *plans);
         if (!plans) {
-            set_err(err, errlen, "out of memory");
+            vk_errf(err, errlen, "out of memory");
             return NULL;
         }
         dec->plans = plans;
@@ -1203,7 +1194,7 @@ static int read_datum(vk_decoder *dec, vk_read_plan *p, const vk_frame *f, char 
     avro_reader_memory_set_source(dec->in, (const char *)f->datum, (int64_t)f->len);
     clear_avro_error();
     if (avro_value_read(dec->in, target)) /* vetted, so this is avro-c disagreeing */
-        return set_err(err, errlen, "malformed datum of writer schema %s: %s", p->writer->full_name,
+        return vk_errf(err, errlen, "malformed datum of writer schema %s: %s", p->writer->full_name,
                        avro_strerror());
     if (!p->trimmed)
         return 0;
@@ -1212,7 +1203,7 @@ static int read_datum(vk_decoder *dec, vk_read_plan *p, const vk_frame *f, char 
     if (merge_value(&m, &dec->value, &p->trimmed_value) == 0)
         return 0;
     if (err && errlen && !*err)
-        set_err(err, errlen, "cannot fill reader %s: %s", dec->reader->full_name, avro_strerror());
+        vk_errf(err, errlen, "cannot fill reader %s: %s", dec->reader->full_name, avro_strerror());
     return -1;
 }
 

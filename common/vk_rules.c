@@ -25,6 +25,8 @@
  */
 #include "vk_rules.h"
 
+#include "vk_err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,16 +37,6 @@
 
 /* ---- helpers ---- */
 
-__attribute__((format(printf, 3, 4))) static int vk_fail(char *err, size_t errlen,
-                                                         const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static bool vk_is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool vk_is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -180,12 +172,12 @@ static int vk_nik_check_digits(const char *nik, char *err, size_t errlen) {
     for (; nik[n]; n++) {
         if (!vk_is_digit(nik[n])) {
             char c[8];
-            return vk_fail(err, errlen, "NIK character %zu (%s) is not a digit", n + 1,
+            return vk_errf(err, errlen, "NIK character %zu (%s) is not a digit", n + 1,
                            vk_char_desc((unsigned char)nik[n], c));
         }
     }
     if (n != VK_NIK_LEN)
-        return vk_fail(err, errlen, "NIK has %zu digits, expected 16", n);
+        return vk_errf(err, errlen, "NIK has %zu digits, expected 16", n);
     return 0;
 }
 
@@ -194,11 +186,11 @@ static int vk_nik_check_region(const char *nik, vk_nik_info *info, char *err, si
     info->regency = vk_two_digits(nik + 2);
     info->district = vk_two_digits(nik + 4);
     if (!vk_province_code_valid(info->province))
-        return vk_fail(err, errlen, "NIK province code %02d does not exist", info->province);
+        return vk_errf(err, errlen, "NIK province code %02d does not exist", info->province);
     if (info->regency == 0)
-        return vk_fail(err, errlen, "NIK regency/city code 00 is not valid (01-99)");
+        return vk_errf(err, errlen, "NIK regency/city code 00 is not valid (01-99)");
     if (info->district == 0)
-        return vk_fail(err, errlen, "NIK district code 00 is not valid (01-99)");
+        return vk_errf(err, errlen, "NIK district code 00 is not valid (01-99)");
     return 0;
 }
 
@@ -206,10 +198,10 @@ static int vk_nik_check_birth(const char *nik, vk_nik_info *info, char *err, siz
     const int dd = vk_two_digits(nik + 6);
     const int mm = vk_two_digits(nik + 8);
     if (!((dd >= 1 && dd <= 31) || (dd >= 41 && dd <= 71)))
-        return vk_fail(err, errlen,
+        return vk_errf(err, errlen,
                        "NIK birth day %02d is not a valid day (01-31, or 41-71 for women)", dd);
     if (mm < 1 || mm > 12)
-        return vk_fail(err, errlen, "NIK birth month %02d is not a valid month (01-12)", mm);
+        return vk_errf(err, errlen, "NIK birth month %02d is not a valid month (01-12)", mm);
     info->sex = dd > 40 ? VK_SEX_P : VK_SEX_L;
     info->birth_day = dd > 40 ? dd - 40 : dd;
     info->birth_month = mm;
@@ -217,16 +209,16 @@ static int vk_nik_check_birth(const char *nik, vk_nik_info *info, char *err, siz
     if (info->birth_day <= vk_max_days_in_month(mm))
         return 0;
     if (dd > 40)
-        return vk_fail(err, errlen, "NIK birth day %02d (%02d for a woman) does not exist in %s "
+        return vk_errf(err, errlen, "NIK birth day %02d (%02d for a woman) does not exist in %s "
                                     "(%d days)", dd, info->birth_day, vk_month_names[mm],
                        vk_max_days_in_month(mm));
-    return vk_fail(err, errlen, "NIK birth day %02d does not exist in %s (%d days)", dd,
+    return vk_errf(err, errlen, "NIK birth day %02d does not exist in %s (%d days)", dd,
                    vk_month_names[mm], vk_max_days_in_month(mm));
 }
 
 int vk_nik_parse(const char *nik, vk_nik_info *info, char *err, size_t errlen) {
     if (!nik)
-        return vk_fail(err, errlen, "NIK is missing");
+        return vk_errf(err, errlen, "NIK is missing");
     if (vk_nik_check_digits(nik, err, errlen))
         return -1;
     vk_nik_info v = {0};
@@ -234,7 +226,7 @@ int vk_nik_parse(const char *nik, vk_nik_info *info, char *err, size_t errlen) {
         return -1;
     v.serial = vk_n_digits(nik + 12, 4);
     if (v.serial == 0)
-        return vk_fail(err, errlen, "NIK serial 0000 is not valid (0001-9999)");
+        return vk_errf(err, errlen, "NIK serial 0000 is not valid (0001-9999)");
     if (info)
         *info = v;
     return 0;
@@ -284,13 +276,13 @@ static int vk_phone_digits(const char *in, char digits[VK_PHONE_MAX_DIGITS + 1],
         } else if (c == '+' && n == 0 && !*plus) {
             *plus = true;
         } else if (c == '+') {
-            return vk_fail(err, errlen, "phone number has '+' at position %zu; only a leading + "
+            return vk_errf(err, errlen, "phone number has '+' at position %zu; only a leading + "
                                         "is allowed", i + 1);
         } else if (vk_is_alpha(c)) {
-            return vk_fail(err, errlen, "phone number contains the letter '%c' at position %zu",
+            return vk_errf(err, errlen, "phone number contains the letter '%c' at position %zu",
                            c, i + 1);
         } else {
-            return vk_fail(err, errlen,
+            return vk_errf(err, errlen,
                            "phone number contains %s at position %zu; only digits, a leading +, "
                            "spaces and - . ( ) are allowed",
                            vk_char_desc((unsigned char)c, desc), i + 1);
@@ -305,7 +297,7 @@ static int vk_phone_digits(const char *in, char digits[VK_PHONE_MAX_DIGITS + 1],
 static const char *vk_phone_national(const char *digits, bool plus, char *err, size_t errlen) {
     const bool has_62 = digits[0] == '6' && digits[1] == '2';
     if (plus && !has_62) {
-        vk_fail(err, errlen, "phone number +%s is not Indonesian: the country code must be +62",
+        vk_errf(err, errlen, "phone number +%s is not Indonesian: the country code must be +62",
                 digits);
         return NULL;
     }
@@ -315,7 +307,7 @@ static const char *vk_phone_national(const char *digits, bool plus, char *err, s
     }
     if (digits[0] == '0')
         return digits + 1;
-    vk_fail(err, errlen, "phone number %s must start with 0, 62 or +62", digits);
+    vk_errf(err, errlen, "phone number %s must start with 0, 62 or +62", digits);
     return NULL;
 }
 
@@ -323,21 +315,21 @@ static int vk_phone_check_national(const char *nsn, char *err, size_t errlen) {
     const size_t len = strlen(nsn);
     if (nsn[0] == '8') {
         if (len < 8 || len > 13)
-            return vk_fail(err, errlen,
+            return vk_errf(err, errlen,
                            "mobile phone number has %zu digits after +62, expected 8 to 13", len);
         return 0;
     }
     if (nsn[0] >= '2' && nsn[0] <= '9') {
         if (len < 7 || len > 11)
-            return vk_fail(err, errlen,
+            return vk_errf(err, errlen,
                            "landline phone number has %zu digits after the leading 0 (area code "
                            "and number), expected 7 to 11",
                            len);
         return 0;
     }
     if (nsn[0] == '\0')
-        return vk_fail(err, errlen, "phone number has no digits after the prefix");
-    return vk_fail(err, errlen,
+        return vk_errf(err, errlen, "phone number has no digits after the prefix");
+    return vk_errf(err, errlen,
                    "phone number continues with %c after the prefix: expected 8 (mobile) or an "
                    "area code 2-9 (landline)",
                    nsn[0]);
@@ -349,19 +341,19 @@ static int vk_phone_to_e164(const char *in, char *out, size_t outlen, char *err,
     size_t ndigits = 0;
     bool plus = false;
     if (!in)
-        return vk_fail(err, errlen, "phone number is missing");
+        return vk_errf(err, errlen, "phone number is missing");
     if (vk_phone_digits(in, digits, &ndigits, &plus, err, errlen))
         return -1;
     if (ndigits == 0)
-        return vk_fail(err, errlen, "phone number has no digits");
+        return vk_errf(err, errlen, "phone number has no digits");
     if (ndigits > VK_PHONE_MAX_DIGITS)
-        return vk_fail(err, errlen, "phone number has %zu digits, too many to be a phone number",
+        return vk_errf(err, errlen, "phone number has %zu digits, too many to be a phone number",
                        ndigits);
     const char *nsn = vk_phone_national(digits, plus, err, errlen);
     if (!nsn || vk_phone_check_national(nsn, err, errlen))
         return -1;
     if (!out || outlen < 3 + strlen(nsn) + 1)
-        return vk_fail(err, errlen, "output buffer too small for the phone number");
+        return vk_errf(err, errlen, "output buffer too small for the phone number");
     snprintf(out, outlen, "+62%s", nsn); /* nsn is a local copy, so @p out may be @p in */
     return 0;
 }
@@ -438,10 +430,10 @@ static int vk_name_ascii(vk_name_out *w, char c, size_t pos, char *err, size_t e
         return 0;
     }
     if ((unsigned char)c < 0x20 || c == 0x7f)
-        return vk_fail(err, errlen, "name contains control character 0x%02X at position %zu",
+        return vk_errf(err, errlen, "name contains control character 0x%02X at position %zu",
                        (unsigned)c, pos);
     if (vk_is_digit(c))
-        return vk_fail(err, errlen, "name contains the digit '%c' at position %zu", c, pos);
+        return vk_errf(err, errlen, "name contains the digit '%c' at position %zu", c, pos);
     if (vk_is_alpha(c)) {
         const char u = vk_upper(c);
         w->has_letter = true;
@@ -452,7 +444,7 @@ static int vk_name_ascii(vk_name_out *w, char c, size_t pos, char *err, size_t e
         vk_name_emit(w, &c, 1);
         return 0;
     }
-    return vk_fail(err, errlen,
+    return vk_errf(err, errlen,
                    "name contains '%c' at position %zu; only letters, spaces, apostrophes, "
                    "hyphens, periods and commas are allowed",
                    c, pos);
@@ -463,18 +455,18 @@ static size_t vk_name_multibyte(vk_name_out *w, const unsigned char *s, size_t p
                                 size_t errlen) {
     const size_t k = vk_utf8_seq_len(s);
     if (k == 0) {
-        vk_fail(err, errlen, "name has invalid UTF-8 at position %zu (byte 0x%02X)", pos, s[0]);
+        vk_errf(err, errlen, "name has invalid UTF-8 at position %zu (byte 0x%02X)", pos, s[0]);
         return 0;
     }
     const uint32_t cp = vk_utf8_code_point(s, k);
     if (cp == 0xA0) {
         w->pending_space = true;
     } else if (cp < 0xA0) {
-        vk_fail(err, errlen, "name contains control character U+%04X at position %zu",
+        vk_errf(err, errlen, "name contains control character U+%04X at position %zu",
                 (unsigned)cp, pos);
         return 0;
     } else if (cp <= 0xBF || cp == 0xD7 || cp == 0xF7) {
-        vk_fail(err, errlen, "name contains the symbol U+%04X at position %zu, not a letter",
+        vk_errf(err, errlen, "name contains the symbol U+%04X at position %zu, not a letter",
                 (unsigned)cp, pos);
         return 0;
     } else {
@@ -486,20 +478,20 @@ static size_t vk_name_multibyte(vk_name_out *w, const unsigned char *s, size_t p
 
 static int vk_name_check_result(const vk_name_out *w, char *err, size_t errlen) {
     if (w->n == 0)
-        return vk_fail(err, errlen, "name is empty");
+        return vk_errf(err, errlen, "name is empty");
     if (!w->has_letter)
-        return vk_fail(err, errlen, "name has no letters");
+        return vk_errf(err, errlen, "name has no letters");
     if (w->n > VK_NAME_MAX)
-        return vk_fail(err, errlen, "name is %zu bytes long after normalization, at most %d",
+        return vk_errf(err, errlen, "name is %zu bytes long after normalization, at most %d",
                        w->n, VK_NAME_MAX);
     if (w->n + 1 > w->cap)
-        return vk_fail(err, errlen, "output buffer too small for the name (%zu bytes)", w->n);
+        return vk_errf(err, errlen, "output buffer too small for the name (%zu bytes)", w->n);
     return 0;
 }
 
 static int vk_name_scan(vk_name_out *w, const char *in, char *err, size_t errlen) {
     if (!in)
-        return vk_fail(err, errlen, "name is missing");
+        return vk_errf(err, errlen, "name is missing");
     const unsigned char *s = (const unsigned char *)in;
     for (size_t i = 0, pos = 1; s[i]; pos++) {
         if (s[i] < 0x80) {

@@ -22,6 +22,8 @@
  */
 #include "vk_rules.h"
 
+#include "vk_err.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,16 +40,6 @@ static const char vk_base32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /* Crockford's check alphabet: the 32 base32 symbols, then * ~ $ = U for 32..36. */
 static const char vk_check_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
 
-__attribute__((format(printf, 3, 4))) static int vk_fail(char *err, size_t errlen,
-                                                         const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /** @brief The big-endian number in @p bytes, mod 37, one byte at a time (no bignum). */
 static unsigned vk_mod37_bytes(const uint8_t *bytes, size_t n) {
@@ -126,9 +118,9 @@ static int vk_ticket_collect(const char *in, char sym[VK_TICKET_LEN], size_t pos
         if (vk_check_value(c) < 0) {
             const unsigned char b = (unsigned char)in[i];
             if (b >= 0x20 && b < 0x7f)
-                return vk_fail(err, errlen, "ticket contains '%c' at position %zu, which is "
+                return vk_errf(err, errlen, "ticket contains '%c' at position %zu, which is "
                                             "not a ticket symbol", in[i], i + 1);
-            return vk_fail(err, errlen, "ticket contains byte 0x%02X at position %zu, which is "
+            return vk_errf(err, errlen, "ticket contains byte 0x%02X at position %zu, which is "
                                         "not a ticket symbol", b, i + 1);
         }
         if (n < VK_TICKET_LEN) {
@@ -146,21 +138,21 @@ static int vk_ticket_check(const char *in, char sym[VK_TICKET_LEN], char *err, s
     size_t pos[VK_TICKET_LEN];
     size_t n = 0;
     if (!in)
-        return vk_fail(err, errlen, "ticket is missing");
+        return vk_errf(err, errlen, "ticket is missing");
     if (vk_ticket_collect(in, sym, pos, &n, err, errlen))
         return -1;
     if (n != VK_TICKET_LEN)
-        return vk_fail(err, errlen, "ticket has %zu symbols, expected %d", n, VK_TICKET_LEN);
+        return vk_errf(err, errlen, "ticket has %zu symbols, expected %d", n, VK_TICKET_LEN);
     unsigned r = 0;
     for (size_t i = 0; i < VK_TICKET_DATA_SYMBOLS; i++) {
         const int v = vk_check_value(sym[i]);
         if (v >= 32)
-            return vk_fail(err, errlen, "ticket symbol '%c' at position %zu may only be the "
+            return vk_errf(err, errlen, "ticket symbol '%c' at position %zu may only be the "
                                         "last (check) symbol", sym[i], pos[i]);
         r = (r * 32 + (unsigned)v) % 37; /* same number as the 10 bytes, so the same remainder */
     }
     if ((int)r != vk_check_value(sym[VK_TICKET_DATA_SYMBOLS]))
-        return vk_fail(err, errlen, "ticket check symbol does not match: mistyped?");
+        return vk_errf(err, errlen, "ticket check symbol does not match: mistyped?");
     return 0;
 }
 

@@ -209,6 +209,17 @@ void vk_sender_flush(vk_sender *s, int64_t timeout_ms) {
 
 void vk_sender_stats_get(const vk_sender *s, vk_sender_stats *out) { *out = s->st; }
 
+int vk_sender_report(const vk_sender *s, const char *what, unsigned long count,
+                     unsigned long refused, bool run_failed) {
+    printf("%s=%lu sent=%llu refused=%lu", what, count, (unsigned long long)s->st.delivered,
+           refused);
+    if (s->st.failed)
+        printf(" failed=%llu", (unsigned long long)s->st.failed);
+    printf("\n");
+    fflush(stdout);
+    return (s->st.failed || run_failed) ? 1 : refused ? 3 : 0;
+}
+
 bool vk_sender_fatal(const vk_sender *s) { return s->fatal; }
 
 void vk_sender_destroy(vk_sender *s) {

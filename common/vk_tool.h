@@ -70,6 +70,14 @@ int vk_sender_send(vk_sender *s, const char *topic, const void *key, size_t key_
 void vk_sender_flush(vk_sender *s, int64_t timeout_ms);
 
 void vk_sender_stats_get(const vk_sender *s, vk_sender_stats *out);
+
+/**
+ * @brief Prints the tool's closing line on stdout — `<what>=N sent=N refused=N`, plus
+ * ` failed=N` when deliveries failed — and returns the tool's exit status: 1 when a delivery
+ * failed or @p run_failed, 3 when input was refused but everything else delivered, else 0.
+ */
+int vk_sender_report(const vk_sender *s, const char *what, unsigned long count,
+                     unsigned long refused, bool run_failed);
 /** @brief True once the producer hit a fatal error (nothing more can be sent). */
 bool vk_sender_fatal(const vk_sender *s);
 void vk_sender_destroy(vk_sender *s);

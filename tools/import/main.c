@@ -269,15 +269,7 @@ int main(int argc, char **argv) {
         goto out;
     }
     progress(&im);
-    vk_sender_stats st;
-    vk_sender_stats_get(im.sender, &st);
-    printf("rows=%lu sent=%llu refused=%lu", im.rows, (unsigned long long)st.delivered,
-           im.refused);
-    if (st.failed)
-        printf(" failed=%llu", (unsigned long long)st.failed);
-    printf("\n");
-    fflush(stdout);
-    rc = (st.failed || import_rc) ? 1 : im.refused ? 3 : 0;
+    rc = vk_sender_report(im.sender, "rows", im.rows, im.refused, import_rc != 0);
 out:
     vk_sender_destroy(im.sender);
     vk_import_row_free(&im.row);

@@ -242,15 +242,7 @@ int main(int argc, char **argv) {
     vk_install_signals();
     int run_rc = run(&s, in, path);
     vk_sender_flush(s.sender, vk_config_get_int(cfg, "flush.timeout.ms", 600000));
-    vk_sender_stats st;
-    vk_sender_stats_get(s.sender, &st);
-    printf("read=%lu sent=%llu refused=%lu", s.read, (unsigned long long)st.delivered,
-           s.refused);
-    if (st.failed)
-        printf(" failed=%llu", (unsigned long long)st.failed);
-    printf("\n");
-    fflush(stdout);
-    rc = (st.failed || run_rc) ? 1 : s.refused ? 3 : 0;
+    rc = vk_sender_report(s.sender, "read", s.read, s.refused, run_rc != 0);
 out:
     vk_sender_destroy(s.sender);
     vk_buf_free(&s.out);
