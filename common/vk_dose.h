@@ -101,8 +101,13 @@ typedef enum vk_desk_outcome {
  * @brief Applies @p e to @p p in place (only when the outcome is APPLIED). On a refusal, @p code
  * gets a stable machine code (UNKNOWN_TARGET, BAD_DOSE, PREVIOUS_DOSE_MISSING, INTERVAL_NOT_REACHED,
  * DOSE_ALREADY_GIVEN, DOSE_CLOSED, NO_OPEN_REGISTRATION, ALREADY_SCREENED, NOT_SCREENED,
- * SCREENING_POSTPONED, UNKNOWN_VACCINE, VACCINE_DIFFERS) and @p reason the words for the desk,
- * e.g. "dose 2 too early: 27 of 28 days since dose 1 (CORONAVAC) on 2021-01-14".
+ * SCREENING_POSTPONED, UNKNOWN_VACCINE, VACCINE_DIFFERS; BAD_EVENT for a desk kind or screening
+ * result outside its enum) and @p reason the words for the desk,
+ * e.g. "dose 2 too early: 27 of 28 days since dose 1 (CORONAVAC) on 2021-01-14; earliest
+ * 2021-02-11". On UNCHANGED they are DUPLICATE_REGISTRATION and why; on APPLIED both are "".
+ * Either buffer may be NULL (length 0). The registration is checked at its occurred_at, the
+ * previous dose at its vaccinated_at. Allocates nothing; the order of the checks is explained
+ * in vk_dose.c.
  */
 vk_desk_outcome vk_dose_apply(vk_person *p, const vk_desk_event *e, const vk_catalog *cat,
                               char *code, size_t code_len, char *reason, size_t reason_len);

@@ -519,3 +519,35 @@ int vk_name_normalize(const char *in, char *out, size_t outlen, char *err, size_
     out[w.n] = '\0';
     return 0;
 }
+
+/* ---- facility codes ---- */
+
+static bool vk_is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+int vk_facility_normalize(const char *in, char *out, size_t outlen) {
+    if (!out || outlen == 0)
+        return -1;
+    out[0] = '\0';
+    if (!in)
+        return -1;
+    while (vk_is_space(*in))
+        in++;
+    size_t n = 0;
+    for (; *in && !vk_is_space(*in); in++) {
+        if (!(vk_is_alpha(*in) || vk_is_digit(*in)) || n + 1 >= outlen || n >= VK_FACILITY_MAX) {
+            out[0] = '\0';
+            return -1;
+        }
+        out[n++] = vk_upper(*in);
+    }
+    while (vk_is_space(*in))
+        in++;
+    out[n] = '\0';
+    if (*in || n == 0) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}

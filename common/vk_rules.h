@@ -57,6 +57,20 @@ int vk_phone_normalize(const char *in, char *out, size_t outlen, char *err, size
  */
 int vk_name_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen);
 
+/* ---- Facility codes ---- */
+
+/** The longest facility code accepted (Kemenkes codes are 7 or 11 characters). */
+#define VK_FACILITY_MAX 20
+
+/**
+ * @brief Normalizes a facility code: surrounding white space trimmed, ASCII letters
+ * upper-cased; 1..VK_FACILITY_MAX letters and digits, nothing else (no inner spaces). Codes
+ * outside the Kemenkes pattern (P + 10 digits, or 7 digits) are allowed: the facility
+ * reference table names them. @p out needs VK_FACILITY_MAX + 1 bytes to hold any valid code.
+ * Returns 0, or -1 (@p out then empty) — callers word the refusal themselves.
+ */
+int vk_facility_normalize(const char *in, char *out, size_t outlen);
+
 /* ---- Ticket numbers ---- */
 
 /** 80 bits of HMAC-SHA256(secret, NIK) as 16 Crockford base32 symbols + 1 check symbol. 80 bits

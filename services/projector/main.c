@@ -28,6 +28,7 @@ static const vk_config_doc keys[] = {
     {"batch.max", "5000", "events per database transaction at most"},
     {"batch.ms", "200", "milliseconds a batch waits to fill at most"},
     {"facilities.file", NULL, "facility reference CSV (code,name,kind,district) to load"},
+    {"vaccines.file", NULL, "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
     {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
@@ -216,9 +217,12 @@ int main(int argc, char **argv) {
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 5000);
     char err[512];
     vk_codec *codec = vk_codec_new(err, sizeof err);
-    a.proj = codec ? projector_new(codec, vk_config_get(cfg, "group.id", PROJECTOR_SERVICE),
-                                   batch_max, err, sizeof err)
-                   : NULL;
+    vk_catalog catalog = {0};
+    bool catalog_ok = vk_catalog_from_config(&catalog, cfg, err, sizeof err) == 0;
+    a.proj = codec && catalog_ok
+                 ? projector_new(codec, &catalog, vk_config_get(cfg, "group.id", PROJECTOR_SERVICE),
+                                 batch_max, err, sizeof err)
+                 : NULL;
     rc = 1;
     if (!a.proj) {
         vk_error("msg=\"cannot start\" error=\"%s\"", err);
@@ -249,6 +253,7 @@ out:
     if (a.db)
         PQfinish(a.db);
     projector_destroy(a.proj);
+    vk_catalog_free(&catalog);
     if (codec)
         vk_codec_destroy(codec);
     vk_config_destroy(cfg);

@@ -21,13 +21,20 @@
 #include "vk_pg.h"
 #include "vk_strmap.h"
 #include "vk_value.h"
+#include "vk_dose.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_UNDECODABLE = -1, EV_TICKET_ISSUED = 0 };
+enum {
+    EV_UNDECODABLE = -1,
+    EV_TICKET_ISSUED = 0,
+    EV_REGISTERED = 1,
+    EV_SCREENED = 2,
+    EV_VACCINATED = 3,
+};
 static const char *const event_types[] = {"TicketIssued",        "Registered",
                                           "Screened",            "Vaccinated",
                                           "VerificationPending", "VerificationEnriched"};
@@ -40,23 +47,31 @@ typedef struct pevent {
     char event_id[37], nik[17], causation[64], source[64], actor[64];
     bool has_actor;
     int64_t occurred_at;
-    vk_target t;
+    vk_target t;       /* TicketIssued */
+    vk_desk_event desk; /* Registered, Screened, Vaccinated: strings point into the arrays below */
+    char facility[32], vaccine[32], batch[64];
     outcome out;
     char code[32];
     char reason[1024];
 } pevent;
 
-/* A person's state during the batch: loaded from the database or created by the batch. */
+/* A person's state during the batch: loaded from the database, changed by the batch. */
 typedef struct pstate {
     vk_target t;
-    bool exists;
+    bool exists;  /* a target row exists (loaded, or created by this batch) */
     bool created; /* by this batch: to insert */
     char created_event_id[37];
     int64_t created_at;
+    vk_person person;                   /* dose rows */
+    unsigned dirty;                     /* bit d-1: dose d changed, to upsert */
+    char dose_event_id[VK_MAX_DOSES][37]; /* last event that changed dose d */
+    int64_t dose_updated_at[VK_MAX_DOSES];
 } pstate;
 
 struct projector {
     vk_decoder *dec;
+    const vk_catalog *catalog;
+    int temp_tables_pid; /* backend on which the session's staging tables exist */
     char group[128];
     int cap;
     pevent *ev;
@@ -68,14 +83,15 @@ struct projector {
     projector_stats stats;
 };
 
-projector *projector_new(vk_codec *codec, const char *group, int batch_max, char *err,
-                         size_t errlen) {
+projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char *group,
+                         int batch_max, char *err, size_t errlen) {
     projector *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(p->group, sizeof p->group, "%s", group);
+    p->catalog = catalog;
     p->cap = batch_max;
     p->ev = calloc((size_t)batch_max, sizeof *p->ev);
     p->st = calloc((size_t)batch_max, sizeof *p->st);
@@ -162,6 +178,42 @@ static void decode_ticket(const avro_value_t *pl, vk_target *t) {
     }
 }
 
+/* Fills e->desk from a Registered, Screened or Vaccinated payload. */
+static void decode_desk(const avro_value_t *pl, pevent *e) {
+    vk_desk_event *d = &e->desk;
+    const char *s;
+    int32_t v;
+    bool has;
+    d->kind = e->type == EV_REGISTERED  ? VK_DESK_REGISTERED
+              : e->type == EV_SCREENED  ? VK_DESK_SCREENED
+                                        : VK_DESK_VACCINATED;
+    d->occurred_at = e->occurred_at;
+    vk_get_int(pl, "dose", &v);
+    d->dose = v;
+    if (!vk_get_str(pl, "facility_code", &s))
+        copy_str(e->facility, sizeof e->facility, s);
+    d->facility = e->facility;
+    if (e->type == EV_SCREENED) {
+        int result = 0;
+        vk_get_enum(pl, "result", &result);
+        d->result = (vk_screening_result)result;
+        vk_get_opt_float(pl, "temperature_c", &d->has_temperature, &d->temperature_c);
+        vk_get_opt_int(pl, "systolic", &d->has_systolic, &v);
+        d->systolic = d->has_systolic ? v : 0;
+        vk_get_opt_int(pl, "diastolic", &has, &v);
+        d->has_diastolic = has;
+        d->diastolic = has ? v : 0;
+    } else if (e->type == EV_VACCINATED) {
+        if (!vk_get_str(pl, "vaccine", &s))
+            copy_str(e->vaccine, sizeof e->vaccine, s);
+        if (!vk_get_str(pl, "batch", &s))
+            copy_str(e->batch, sizeof e->batch, s);
+        vk_get_long(pl, "vaccinated_at", &d->vaccinated_at);
+        d->vaccine = e->vaccine;
+        d->batch = e->batch;
+    }
+}
+
 static void decode_event(projector *p, pevent *e) {
     avro_value_t *v, payload, branch;
     char err[512];
@@ -200,6 +252,8 @@ static void decode_event(projector *p, pevent *e) {
     if (disc == EV_TICKET_ISSUED) {
         copy_str(e->t.nik, sizeof e->t.nik, e->nik);
         decode_ticket(&branch, &e->t);
+    } else if (disc >= EV_REGISTERED && disc <= EV_VACCINATED) {
+        decode_desk(&branch, e);
     }
 }
 
@@ -244,6 +298,18 @@ static int load_seen(projector *p, PGconn *db) {
     return 0;
 }
 
+/* The batch state of a NIK, created empty (not a target, no doses) on first use. */
+static pstate *state_of(projector *p, const char *nik) {
+    long idx;
+    if (vk_strmap_get(p->by_nik, nik, &idx))
+        return &p->st[idx];
+    pstate *s = &p->st[p->n_st];
+    memset(s, 0, sizeof *s);
+    copy_str(s->t.nik, sizeof s->t.nik, nik);
+    vk_strmap_put(p->by_nik, nik, p->n_st++);
+    return s;
+}
+
 static const char *col(PGresult *r, int row, int c) {
     return PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c);
 }
@@ -259,9 +325,8 @@ static int load_targets(projector *p, PGconn *db) {
     PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
     if (!r)
         return -1;
-    for (int i = 0; i < PQntuples(r) && p->n_st < p->cap; i++) {
-        pstate *s = &p->st[p->n_st];
-        memset(s, 0, sizeof *s);
+    for (int i = 0; i < PQntuples(r); i++) {
+        pstate *s = state_of(p, col(r, i, 0));
         vk_target *t = &s->t;
         copy_str(t->nik, sizeof t->nik, col(r, i, 0));
         copy_str(t->ticket, sizeof t->ticket, col(r, i, 1));
@@ -276,9 +341,59 @@ static int load_targets(projector *p, PGconn *db) {
         copy_str(t->origin, sizeof t->origin, col(r, i, 9));
         copy_str(t->flags, sizeof t->flags, col(r, i, 10));
         s->exists = true;
-        vk_strmap_put(p->by_nik, t->nik, p->n_st);
-        vk_strmap_put(p->by_ticket, t->ticket, p->n_st);
-        p->n_st++;
+        vk_strmap_put(p->by_ticket, t->ticket, s - p->st);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int64_t col_ms(PGresult *r, int row, int c) {
+    return PQgetisnull(r, row, c) ? 0 : strtoll(PQgetvalue(r, row, c), NULL, 10);
+}
+
+/* The dose rows of the batch's NIKs (only those with a desk event need them, but one query for
+ * all is cheaper than choosing). */
+static int load_doses(projector *p, PGconn *db) {
+    const char *params[1] = {(const char *)p->sql.data}; /* array_of(nik) from load_targets */
+    static vk_pg_stmt stmt = VK_PG_STMT(
+        "doses",
+        "SELECT nik, dose, status, visits, registered_facility,"
+        " (extract(epoch FROM registered_at) * 1000)::bigint, screening_result,"
+        " screening_facility, (extract(epoch FROM screened_at) * 1000)::bigint, temperature_c,"
+        " systolic, diastolic, vaccine, batch, vaccinating_facility,"
+        " (extract(epoch FROM vaccinated_at) * 1000)::bigint"
+        " FROM dose WHERE nik = ANY($1::char(16)[])",
+        1);
+    PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int n = atoi(col(r, i, 1));
+        if (n < 1 || n > VK_MAX_DOSES)
+            continue;
+        vk_dose_row *d = &state_of(p, col(r, i, 0))->person.doses[n - 1];
+        d->dose = n;
+        d->status = vk_dose_status_parse(col(r, i, 2));
+        d->visits = atoi(col(r, i, 3));
+        copy_str(d->registered_facility, sizeof d->registered_facility, col(r, i, 4));
+        d->registered_at = col_ms(r, i, 5);
+        d->has_screening = !PQgetisnull(r, i, 6);
+        const char *res = col(r, i, 6);
+        d->screening_result = strcmp(res, "POSTPONE") == 0    ? VK_POSTPONE
+                              : strcmp(res, "NOT_GIVEN") == 0 ? VK_NOT_GIVEN
+                                                              : VK_PROCEED;
+        copy_str(d->screening_facility, sizeof d->screening_facility, col(r, i, 7));
+        d->screened_at = col_ms(r, i, 8);
+        d->has_temperature = !PQgetisnull(r, i, 9);
+        d->temperature_c = strtof(col(r, i, 9), NULL);
+        d->has_systolic = !PQgetisnull(r, i, 10);
+        d->systolic = atoi(col(r, i, 10));
+        d->has_diastolic = !PQgetisnull(r, i, 11);
+        d->diastolic = atoi(col(r, i, 11));
+        copy_str(d->vaccine, sizeof d->vaccine, col(r, i, 12));
+        copy_str(d->batch, sizeof d->batch, col(r, i, 13));
+        copy_str(d->vaccinating_facility, sizeof d->vaccinating_facility, col(r, i, 14));
+        d->vaccinated_at = col_ms(r, i, 15);
     }
     PQclear(r);
     return 0;
@@ -320,10 +435,9 @@ static void reject(pevent *e, const char *code, const char *reason) {
 }
 
 static void apply_ticket(projector *p, pevent *e) {
-    long idx;
-    pstate *cur = vk_strmap_get(p->by_nik, e->nik, &idx) ? &p->st[idx] : NULL;
+    pstate *cur = state_of(p, e->nik);
     char reason[900];
-    switch (vk_target_apply_ticket(cur ? &cur->t : NULL, &e->t, reason, sizeof reason)) {
+    switch (vk_target_apply_ticket(cur->exists ? &cur->t : NULL, &e->t, reason, sizeof reason)) {
     case VK_TICKET_UNCHANGED:
         e->out = OUT_UNCHANGED;
         return;
@@ -347,16 +461,36 @@ static void apply_ticket(projector *p, pevent *e) {
         vk_error("msg=\"ticket collision\" nik=%s ticket=%s", e->nik, e->t.ticket);
         return;
     }
-    pstate *s = &p->st[p->n_st];
-    memset(s, 0, sizeof *s);
-    s->t = e->t;
-    s->exists = s->created = true;
-    copy_str(s->created_event_id, sizeof s->created_event_id, e->event_id);
-    s->created_at = e->occurred_at;
-    vk_strmap_put(p->by_nik, e->nik, p->n_st);
-    vk_strmap_put(p->by_ticket, e->t.ticket, p->n_st);
-    p->n_st++;
+    cur->t = e->t;
+    cur->exists = cur->created = true;
+    copy_str(cur->created_event_id, sizeof cur->created_event_id, e->event_id);
+    cur->created_at = e->occurred_at;
+    vk_strmap_put(p->by_ticket, e->t.ticket, cur - p->st);
     e->out = OUT_APPLIED;
+}
+
+/* A desk event through the per-dose state machine (common/vk_dose.c). */
+static void apply_desk(projector *p, pevent *e) {
+    pstate *s = state_of(p, e->nik);
+    s->person.is_target = s->exists;
+    char code[32], reason[512];
+    switch (vk_dose_apply(&s->person, &e->desk, p->catalog, code, sizeof code, reason,
+                          sizeof reason)) {
+    case VK_DESK_APPLIED: {
+        int i = e->desk.dose - 1;
+        s->dirty |= 1u << i;
+        copy_str(s->dose_event_id[i], sizeof s->dose_event_id[i], e->event_id);
+        s->dose_updated_at[i] = e->occurred_at;
+        e->out = OUT_APPLIED;
+        break;
+    }
+    case VK_DESK_UNCHANGED:
+        e->out = OUT_UNCHANGED;
+        break;
+    case VK_DESK_REFUSED:
+        reject(e, code, reason);
+        break;
+    }
 }
 
 static void decide(projector *p) {
@@ -374,6 +508,8 @@ static void decide(projector *p) {
         vk_strmap_put(p->seen, e->event_id, 1);
         if (e->type == EV_TICKET_ISSUED)
             apply_ticket(p, e);
+        else if (e->type >= EV_REGISTERED && e->type <= EV_VACCINATED)
+            apply_desk(p, e);
         else
             reject(e, "UNSUPPORTED",
                    "this projector version does not apply this event type yet; replay it after "
@@ -423,6 +559,81 @@ static int write_targets(projector *p, PGconn *db) {
                       " facility_code, scheduled_date, origin, flags, created_event_id,"
                       " updated_event_id, created_at, updated_at) FROM STDIN",
                       b);
+}
+
+static void copy_opt_ts(vk_buf *b, bool has, int64_t ms) {
+    if (has)
+        vk_copy_ts(b, ms);
+    else
+        vk_copy_null(b);
+}
+
+static void copy_dose_row(vk_buf *b, const pstate *s, int i) {
+    static const char *const results[] = {"PROCEED", "POSTPONE", "NOT_GIVEN"};
+    const vk_dose_row *d = &s->person.doses[i];
+    bool given = d->status == VK_DOSE_VACCINATED;
+    vk_copy_text(b, s->t.nik), vk_copy_sep(b);
+    vk_buf_printf(b, "%d\t%s\t%d\t", d->dose, vk_dose_status_name(d->status), d->visits);
+    vk_copy_text(b, d->registered_facility), vk_copy_sep(b);
+    vk_copy_ts(b, d->registered_at), vk_copy_sep(b);
+    copy_opt(b, d->has_screening ? results[d->screening_result] : ""), vk_copy_sep(b);
+    copy_opt(b, d->has_screening ? d->screening_facility : ""), vk_copy_sep(b);
+    copy_opt_ts(b, d->has_screening, d->screened_at), vk_copy_sep(b);
+    if (d->has_temperature)
+        vk_buf_printf(b, "%.1f", (double)d->temperature_c);
+    else
+        vk_copy_null(b);
+    vk_copy_sep(b);
+    if (d->has_systolic)
+        vk_buf_printf(b, "%d", d->systolic);
+    else
+        vk_copy_null(b);
+    vk_copy_sep(b);
+    if (d->has_diastolic)
+        vk_buf_printf(b, "%d", d->diastolic);
+    else
+        vk_copy_null(b);
+    vk_copy_sep(b);
+    copy_opt(b, given ? d->vaccine : ""), vk_copy_sep(b);
+    copy_opt(b, given ? d->batch : ""), vk_copy_sep(b);
+    copy_opt(b, given ? d->vaccinating_facility : ""), vk_copy_sep(b);
+    copy_opt_ts(b, given, d->vaccinated_at), vk_copy_sep(b);
+    vk_copy_text(b, s->dose_event_id[i]), vk_copy_sep(b);
+    vk_copy_ts(b, s->dose_updated_at[i]), vk_copy_eol(b);
+}
+
+/* Changed dose rows: COPY into a session staging table, then one upsert. */
+static int write_doses(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int k = 0; k < p->n_st; k++)
+        for (int i = 0; i < VK_MAX_DOSES; i++)
+            if (p->st[k].dirty & (1u << i))
+                copy_dose_row(b, &p->st[k], i);
+    if (b->len == 0)
+        return 0;
+    if (p->temp_tables_pid != PQbackendPID(db)) {
+        if (vk_pg_exec(db, "CREATE TEMP TABLE dose_in (LIKE dose) ON COMMIT DELETE ROWS"))
+            return -1;
+        p->temp_tables_pid = PQbackendPID(db);
+    }
+    return vk_pg_copy(db, "COPY dose_in FROM STDIN", b) ||
+                   vk_pg_exec(db,
+                              "INSERT INTO dose SELECT * FROM dose_in ON CONFLICT (nik, dose) DO UPDATE SET"
+                              " status = EXCLUDED.status, visits = EXCLUDED.visits,"
+                              " registered_facility = EXCLUDED.registered_facility,"
+                              " registered_at = EXCLUDED.registered_at,"
+                              " screening_result = EXCLUDED.screening_result,"
+                              " screening_facility = EXCLUDED.screening_facility,"
+                              " screened_at = EXCLUDED.screened_at, temperature_c = EXCLUDED.temperature_c,"
+                              " systolic = EXCLUDED.systolic, diastolic = EXCLUDED.diastolic,"
+                              " vaccine = EXCLUDED.vaccine, batch = EXCLUDED.batch,"
+                              " vaccinating_facility = EXCLUDED.vaccinating_facility,"
+                              " vaccinated_at = EXCLUDED.vaccinated_at,"
+                              " updated_event_id = EXCLUDED.updated_event_id,"
+                              " updated_at = EXCLUDED.updated_at")
+               ? -1
+               : 0;
 }
 
 static const char *outcome_name(outcome o) {
@@ -643,12 +854,18 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
         return -1;
     int rc = check_and_store_offsets(p, db, stale);
     if (rc == 0 && !*stale)
-        rc = load_seen(p, db) || load_targets(p, db) || load_ticket_owners(p, db) ? -1 : 0;
+        rc = load_seen(p, db) || load_targets(p, db) || load_doses(p, db) ||
+                     load_ticket_owners(p, db)
+                 ? -1
+                 : 0;
     if (rc == 0 && !*stale) {
         t1 = vk_mono_ms();
         decide(p);
         t2 = vk_mono_ms();
-        rc = write_targets(p, db) || write_log(p, db) || write_rejections(p, db) ? -1 : 0;
+        rc = write_targets(p, db) || write_doses(p, db) || write_log(p, db) ||
+                     write_rejections(p, db)
+                 ? -1
+                 : 0;
         t3 = vk_mono_ms();
     }
     if (rc || *stale) {

@@ -5,6 +5,7 @@
 #ifndef VK_PROJECTOR_H
 #define VK_PROJECTOR_H
 
+#include "vk_catalog.h"
 #include "vk_codec.h"
 #include "vk_target.h"
 
@@ -23,8 +24,9 @@ typedef struct projector_stats {
     int64_t ms_decode, ms_load, ms_decide, ms_write, ms_commit;
 } projector_stats;
 
-projector *projector_new(vk_codec *codec, const char *group, int batch_max, char *err,
-                         size_t errlen);
+/** @brief A projector applying desk events with @p catalog (borrowed, must outlive it). */
+projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char *group,
+                         int batch_max, char *err, size_t errlen);
 void projector_destroy(projector *p);
 
 /** @brief Adds a consumed message to the open batch (the batch takes ownership). */

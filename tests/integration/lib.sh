@@ -148,3 +148,179 @@ PY
 )
     it_eq "dead letters by code" "$want" "$got"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Desks 1, 2 and 4: a simulated day from scripts/gen-desk-day, submitted phase by phase, and its
+# outcome compared with the generator's own model (DIR/expected.json).
+
+# The event types desk requests become.
+IT_DESK_EVENT_TYPES="'Registered', 'Screened', 'Vaccinated'"
+
+# it_desk_day_generate SAMPLE_CSV OUT_DIR [GEN-DESK-DAY ARGS...] — dumps the targets' tickets
+# from the read model (after the import of SAMPLE_CSV) and writes the day into OUT_DIR.
+it_desk_day_generate() {
+    local csv=$1 out=$2
+    shift 2
+    psql "$VAKSIN_PG" -v ON_ERROR_STOP=1 -XAtq -F $'\t' -c 'select nik, ticket from target' \
+        >"$IT_TMP/tickets.tsv" || it_fail "cannot dump the tickets"
+    "$VK_SRC/scripts/gen-desk-day" --sample "$csv" --tickets "$IT_TMP/tickets.tsv" --out "$out" \
+        "$@" || it_fail "gen-desk-day failed"
+}
+
+# it_desk_phases DAY_DIR — the phase directories of a day, in order, one a line.
+it_desk_phases() { find "$1" -mindepth 1 -maxdepth 1 -type d -name 'phase-*' | sort; }
+
+# it_submit_phase PHASE_DIR — sends every <topic>.jsonl of one phase with vaksin-submit and
+# checks that every line was delivered (no refused line, no failed delivery).
+it_submit_phase() {
+    local dir=$1 f topic lines out
+    for f in "$dir"/*.jsonl; do
+        [[ -e "$f" ]] || continue
+        topic=$(basename "$f" .jsonl)
+        lines=$(grep -c . "$f")
+        out=$("$VAKSIN_BIN/vaksin-submit" --topic "$topic" "$f" 2>>"$IT_TMP/submit.err") ||
+            it_fail "vaksin-submit $(basename "$dir")/$topic: exit $?: $out; $(tail -3 "$IT_TMP/submit.err")"
+        [[ "$out" == "read=$lines sent=$lines refused=0" ]] ||
+            it_fail "vaksin-submit $(basename "$dir")/$topic: expected read=$lines sent=$lines refused=0, got $out"
+    done
+}
+
+# it_submit_day DAY_DIR — every phase in order, each followed by it_wait_caught_up: a person's
+# requests on different topics or keys are only ordered by that wait.
+it_submit_day() {
+    local phase
+    while read -r phase; do
+        it_submit_phase "$phase"
+        it_wait_caught_up 300
+        echo "submitted $(basename "$phase"): $(it_sql "select count(*) from event_log where event_type in ($IT_DESK_EVENT_TYPES)") desk events logged"
+    done < <(it_desk_phases "$1")
+}
+
+# it_export_dose FILE — the dose table as gen-desk-day's dose_columns: tab-separated, sorted by
+# nik and dose, timestamps as epoch milliseconds, NULL as "".
+it_export_dose() {
+    psql "$VAKSIN_PG" -v ON_ERROR_STOP=1 -XAtq -F $'\t' >"$1" -c "
+        select nik, dose, status, visits, registered_facility,
+               (extract(epoch from registered_at) * 1000)::bigint,
+               screening_result, screening_facility,
+               (extract(epoch from screened_at) * 1000)::bigint,
+               temperature_c, systolic, diastolic, vaccine, batch, vaccinating_facility,
+               (extract(epoch from vaccinated_at) * 1000)::bigint,
+               updated_event_id, (extract(epoch from updated_at) * 1000)::bigint
+        from dose order by nik, dose" || it_fail "cannot export the dose table"
+}
+
+# it_check_desk_outcome EXPECTED_JSON — the read model and the dead letters after a desk day,
+# against gen-desk-day's model: the whole dose table row by row, every rejection (derived event
+# id → reason code, NIK, event type), the desk topics' dead letters by topic and code (distinct
+# dead-letter ids: a crash may leave a redelivered copy), and event_log rows of desk events by
+# outcome. Prints the first differences on a mismatch.
+it_check_desk_outcome() {
+    local exp=$1 dir=$IT_TMP/desk-outcome
+    mkdir -p "$dir"
+    it_export_dose "$dir/dose.tsv"
+    it_sql "select event_id, nik, event_type, reason_code from rejection
+            where event_type in ($IT_DESK_EVENT_TYPES) order by event_id" | tr '|' '\t' >"$dir/rejection.tsv"
+    it_sql "select outcome, count(*) from event_log where event_type in ($IT_DESK_EVENT_TYPES)
+            group by 1 order by 1" | tr '|' '\t' >"$dir/event_log.tsv"
+    it_dead_letters >"$dir/dead.jsonl"
+    "$PY" - "$exp" "$dir" "$IT_NAME" <<'PY' || it_fail "the desk day's outcome differs from the model (above)"
+import collections, json, sys
+
+exp_path, d, name = sys.argv[1:4]
+e = json.load(open(exp_path))
+failed = False
+
+
+def report(what, ok, detail=""):
+    global failed
+    if ok:
+        print("ok [%s]: %s" % (name, what))
+    else:
+        failed = True
+        print("FAIL [%s]: %s%s" % (name, what, detail), file=sys.stderr)
+
+
+def rows(path):
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+cols = e["dose_columns"]
+want = {(r[0], r[1]): r for r in e["dose"]}
+got = {(r[0], r[1]): r for r in rows(d + "/dose.tsv")}
+diffs = []
+for key in sorted(set(want) | set(got)):
+    w, g = want.get(key), got.get(key)
+    if w == g:
+        continue
+    if w is None:
+        diffs.append("  %s dose %s: not expected, got %s" % (key[0], key[1], "\t".join(g[2:])))
+    elif g is None:
+        diffs.append("  %s dose %s: missing, expected %s" % (key[0], key[1], "\t".join(w[2:])))
+    else:
+        diffs.append("  %s dose %s: %s" % (key[0], key[1], "; ".join(
+            "%s expected %r got %r" % (c, a, b) for c, a, b in zip(cols, w, g) if a != b)))
+statuses = collections.Counter(r[2] for r in e["dose"])
+report("dose table: %d rows, every column (%s)" % (
+    len(want), ", ".join("%s=%d" % kv for kv in sorted(statuses.items()))),
+    not diffs, ": %d rows differ (of %d expected, %d in the table); the first:\n%s" % (
+        len(diffs), len(want), len(got), "\n".join(diffs[:25])))
+
+want = {k: [e["rejection_details"][k][0], e["rejection_details"][k][1], v]
+        for k, v in e["rejections"].items()}
+got = {r[0]: r[1:] for r in rows(d + "/rejection.tsv")}
+diffs = ["  %s: expected %s, got %s" % (k, want.get(k, "none"), got.get(k, "none"))
+         for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
+by_code = collections.Counter(v[2] for v in want.values())
+report("rejections: %d (%s)" % (len(want), ", ".join("%s=%d" % kv for kv in sorted(by_code.items()))),
+       not diffs, ": %d differ; the first:\n%s" % (len(diffs), "\n".join(diffs[:25])))
+
+service = {"vaksin.registration.requests": "vaksin-registration",
+           "vaksin.screening.requests": "vaksin-screening",
+           "vaksin.vaccination.requests": "vaksin-vaccination"}
+seen, dead, bad = set(), collections.defaultdict(collections.Counter), []
+for line in open(d + "/dead.jsonl"):
+    v = json.loads(line)["value"]
+    if v["topic"] not in service:
+        continue
+    if v["service"] != service[v["topic"]] or not v["value"] or not v["error"]:
+        bad.append(v)
+    if v["event_id"] in seen:
+        continue
+    seen.add(v["event_id"])
+    dead[v["topic"]][v["error_code"]] += 1
+got = {t: dict(sorted(c.items())) for t, c in sorted(dead.items())}
+report("dead letters of the desk topics: %s" % json.dumps(e["dead_letters_by_topic"]),
+       got == e["dead_letters_by_topic"] and not bad,
+       ": got %s%s" % (json.dumps(got), "; malformed: %s" % bad[:3] if bad else ""))
+
+got = {r[0]: int(r[1]) for r in rows(d + "/event_log.tsv")}
+want = {k: v for k, v in e["event_log_by_outcome"].items() if v}
+report("event_log desk events by outcome: %s" % json.dumps(want), got == want,
+       ": got %s" % json.dumps(got))
+sys.exit(1 if failed else 0)
+PY
+}
+
+# it_wait_until WHAT SECONDS COMMAND [ARGS...] — polls COMMAND every 0.1 s until it succeeds;
+# fails the test with "WHAT ..." after SECONDS.
+it_wait_until() {
+    local what=$1 seconds=$2 i
+    shift 2
+    for ((i = 0; i < seconds * 10; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    it_fail "$what: not within $seconds s"
+}
+
+# The desk service that consumes a desk request file (<topic>.jsonl): registration, ...
+it_desk_service_of() {
+    case $(basename "$1" .jsonl) in
+    vaksin.registration.requests) echo registration ;;
+    vaksin.screening.requests) echo screening ;;
+    vaksin.vaccination.requests) echo vaccination ;;
+    *) it_fail "not a desk request file: $1" ;;
+    esac
+}

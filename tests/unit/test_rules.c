@@ -503,6 +503,41 @@ static void test_date_vectors(void **state) {
     assert_true(count >= 50);
 }
 
+/* ---- facility codes ---- */
+
+static void facility_accepted(const char *in, const char *expected) {
+    char out[VK_FACILITY_MAX + 1];
+    if (vk_facility_normalize(in, out, sizeof out) != 0)
+        fail_msg("facility \"%s\" refused", in);
+    assert_string_equal(expected, out);
+}
+
+static void facility_refused(const char *in) {
+    char out[VK_FACILITY_MAX + 1] = "x";
+    if (vk_facility_normalize(in, out, sizeof out) == 0)
+        fail_msg("facility \"%s\" accepted as \"%s\"", in, out);
+    assert_string_equal("", out);
+}
+
+static void test_facility_normalize(void **state) {
+    (void)state;
+    facility_accepted("P3273020201", "P3273020201");
+    facility_accepted("  p3273020201\t", "P3273020201");
+    facility_accepted("3273015", "3273015");
+    facility_accepted("abcdefghij0123456789", "ABCDEFGHIJ0123456789"); /* 20: the longest */
+    facility_refused("abcdefghij0123456789X");                        /* 21 */
+    facility_refused("");
+    facility_refused("   ");
+    facility_refused("P32-73");
+    facility_refused("P32 73");
+    facility_refused("P3273\xC3\xA9");
+    facility_refused(NULL);
+    char small[4];
+    assert_int_equal(-1, vk_facility_normalize("P3273", small, sizeof small));
+    assert_int_equal(0, vk_facility_normalize("P32", small, sizeof small));
+    assert_string_equal("P32", small);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nik_man),
@@ -533,6 +568,7 @@ int main(void) {
         cmocka_unit_test(test_date_parse),
         cmocka_unit_test(test_date_parse_refused),
         cmocka_unit_test(test_date_vectors),
+        cmocka_unit_test(test_facility_normalize),
     };
     return cmocka_run_group_tests_name("unit.rules", tests, NULL, NULL);
 }

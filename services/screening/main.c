@@ -1,0 +1,68 @@
+/*
+ * vaksin-screening — desk 2: vaksin.screening.requests → Screened on vaksin.target.events,
+ * keyed by NIK.
+ *
+ * Checks the figures for plausibility and a PROCEED against the screening limits of the
+ * configuration (screening.max.*, design §4). Bad input goes to vaksin.dead-letters with its
+ * original bytes and a precise reason. See handler.c.
+ */
+#include "handler.h"
+#include "vk_catalog.h"
+#include "vk_config.h"
+#include "vk_kafka.h"
+#include "vk_log.h"
+
+static const vk_config_doc keys[] = {
+    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
+    {"screening.max.temperature.c", "37.5", "a PROCEED at or above this temperature is refused"},
+    {"screening.max.systolic", "180", "a PROCEED at or above this systolic pressure is refused"},
+    {"screening.max.diastolic", "110", "a PROCEED at or above this diastolic pressure is refused"},
+    {"group.id", "vaksin-screening", "consumer group"},
+    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-screening-<id>"},
+    {"batch.max", "10000", "messages per transaction at most"},
+    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
+    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
+    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
+    {"log.level", "info", "debug, info, warn or error"},
+    {NULL, NULL, NULL},
+};
+
+static const vk_program program = {
+    "vaksin-screening", "desk 2 screenings → checked Screened events", NULL, keys};
+
+int main(int argc, char **argv) {
+    vk_config *cfg = vk_config_new();
+    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
+    if (rc) {
+        vk_config_destroy(cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    char err[512] = "";
+    vk_catalog catalog;
+    if (vk_catalog_from_config(&catalog, cfg, err, sizeof err)) {
+        vk_error("msg=\"bad screening limits\" error=\"%s\"", err);
+        vk_config_destroy(cfg);
+        return 2;
+    }
+    vk_info("msg=\"screening limits\" max_temperature_c=%g max_systolic=%d max_diastolic=%d",
+            catalog.limits.max_temperature_c, catalog.limits.max_systolic,
+            catalog.limits.max_diastolic);
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    screening_ctx *ctx = codec ? screening_ctx_new(codec, &catalog.limits, err, sizeof err) : NULL;
+    vk_catalog_free(&catalog); /* the handler copied the limits */
+    if (!ctx) {
+        vk_error("msg=\"cannot start\" error=\"%s\"", err);
+        if (codec)
+            vk_codec_destroy(codec);
+        vk_config_destroy(cfg);
+        return 1;
+    }
+    vk_install_signals();
+    static const char *const inputs[] = {VK_TOPIC_SCREENING_REQUESTS, NULL};
+    vk_service svc = {SCREENING_SERVICE, inputs, screening_handle, ctx};
+    rc = vk_service_run(cfg, codec, &svc);
+    screening_ctx_destroy(ctx);
+    vk_codec_destroy(codec);
+    vk_config_destroy(cfg);
+    return rc ? 1 : 0;
+}
