@@ -450,9 +450,11 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
             vk_error("msg=\"cannot build dead letter\" error=\"%s\"", err);
             return -1;
         }
+        char quoted[1100];
         vk_info("msg=dead-lettered topic=%s partition=%" PRId32 " offset=%" PRId64
                 " code=%s reason=\"%s\"",
-                rd_kafka_topic_name(m->rkt), m->partition, m->offset, dead.code, dead.reason);
+                rd_kafka_topic_name(m->rkt), m->partition, m->offset, dead.code,
+                vk_log_quote(dead.reason, quoted, sizeof quoted));
         l->n_dead++;
     }
     for (size_t i = 0; i < l->outs.n; i++) {

@@ -53,6 +53,23 @@ void vk_mask_niks(const char *in, char *out, size_t outlen) {
     out[o] = '\0';
 }
 
+const char *vk_log_quote(const char *in, char *out, size_t outlen) {
+    size_t o = 0;
+    if (outlen == 0)
+        return out;
+    for (; *in; in++) {
+        char c = *in;
+        char esc = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\t' ? 't' : 0;
+        if (o + (esc ? 2 : 1) >= outlen)
+            break;
+        if (esc)
+            out[o++] = '\\', c = esc;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 void vk_log(vk_log_level level, const char *fmt, ...) {
     if (level < log_min)
         return;

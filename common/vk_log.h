@@ -26,6 +26,12 @@ void vk_log(vk_log_level level, const char *fmt, ...) __attribute__((format(prin
  */
 void vk_mask_niks(const char *in, char *out, size_t outlen);
 
+/**
+ * @brief Copies @p in to @p out as the inside of a logfmt quoted value: `"` and `\` escaped,
+ * newlines and tabs as \n and \t. Always NUL-terminates. Returns @p out, for use in arguments.
+ */
+const char *vk_log_quote(const char *in, char *out, size_t outlen);
+
 #define vk_debug(...) vk_log(VK_LOG_DEBUG, __VA_ARGS__)
 #define vk_info(...) vk_log(VK_LOG_INFO, __VA_ARGS__)
 #define vk_warn(...) vk_log(VK_LOG_WARN, __VA_ARGS__)

@@ -29,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The cache keeps a NIK as the number its 16 digits spell. */
+_Static_assert(sizeof(long) >= 8, "a NIK needs a 64-bit long");
+
 struct reg_resolver {
     char *conninfo;
     PGconn *db;

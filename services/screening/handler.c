@@ -20,6 +20,7 @@
  */
 #include "handler.h"
 
+#include "vk_dose.h"
 #include "vk_handler.h"
 #include "vk_rules.h"
 #include "vk_value.h"
@@ -77,10 +78,8 @@ typedef struct screening {
     int32_t systolic, diastolic;
     answer answers[SCREENING_MAX_ANSWERS];
     size_t n_answers;
-    int result; /* ScreeningResult symbol: 0 PROCEED, 1 POSTPONE, 2 NOT_GIVEN */
+    int result; /* ScreeningResult symbol, in vk_screening_result order */
 } screening;
-
-enum { RESULT_PROCEED = 0 };
 
 static vk_handled check_figures(const avro_value_t *v, screening *s, vk_dead *dead) {
     if (vk_get_opt_float(v, "temperature_c", &s->has_temperature, &s->temperature_c) ||
@@ -180,7 +179,7 @@ static vk_handled check_outcome(const avro_value_t *v, screening *s, vk_dead *de
 /* A PROCEED must not contradict the figures (design §4). */
 static vk_handled check_consistency(const screening_ctx *c, const screening *s, vk_dead *dead) {
     const vk_screening_limits *l = &c->limits;
-    if (s->result != RESULT_PROCEED)
+    if (s->result != VK_PROCEED)
         return VK_OK;
     if (s->has_temperature && s->temperature_c >= (float)l->max_temperature_c)
         return vk_refuse(dead, "INCONSISTENT_SCREENING",

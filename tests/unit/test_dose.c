@@ -165,6 +165,17 @@ static void malformed_events_are_refused(void **state) {
     refused(&p, e, "BAD_EVENT", "unknown desk event (kind 5, screening result 0)");
 }
 
+static void a_slot_without_its_dose_number_is_unused(void **state) {
+    (void)state;
+    vk_person p = target();
+    p.doses[0].status = VK_DOSE_VACCINATED; /* dose == 0: an unused slot, whatever else it holds */
+    p.doses[0].visits = 5;
+    applied(&p, reg(1, "P3273020201", wib(2021, 2, 1, 8, 0)));
+    assert_int_equal(1, p.doses[0].dose);
+    assert_int_equal(VK_DOSE_REGISTERED, p.doses[0].status);
+    assert_int_equal(1, p.doses[0].visits);
+}
+
 /* ---- Dose 1 ---- */
 
 static void first_dose_at_three_facilities(void **state) {
@@ -511,6 +522,7 @@ int main(void) {
         cmocka_unit_test(unknown_target_is_refused_at_every_desk),
         cmocka_unit_test(dose_numbers_outside_1_to_8_are_refused),
         cmocka_unit_test(malformed_events_are_refused),
+        cmocka_unit_test(a_slot_without_its_dose_number_is_unused),
         cmocka_unit_test(first_dose_at_three_facilities),
         cmocka_unit_test(duplicate_registration_is_unchanged),
         cmocka_unit_test(postpone_then_a_second_visit),

@@ -58,12 +58,20 @@ static void masks_niks(void **state) {
     assert_string_equal("nik=327302******0001 phone=081234567890 id=12345678901234567", out);
 }
 
+static void quotes_log_values(void **state) {
+    (void)state;
+    char out[64];
+    assert_string_equal("name: \\\"A\\\"\\n", vk_log_quote("name: \"A\"\n", out, sizeof out));
+    assert_string_equal("ab", vk_log_quote("abc", out, 3));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_target_is_created),
         cmocka_unit_test(identical_reimport_changes_nothing),
         cmocka_unit_test(differing_reimport_is_a_conflict_naming_each_field),
         cmocka_unit_test(masks_niks),
+        cmocka_unit_test(quotes_log_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
