@@ -670,7 +670,7 @@ vk_services_stop_all() {
 # The stack
 
 # Writes $RUN/vaksin.conf (mode 600) from config/vaksin.conf.example with a fresh random
-# ticket.secret and an absolute facilities.file.
+# ticket.secret and absolute facilities.file and vaccines.file.
 vk__write_conf() {
     local secret conf=$VK_RUN/vaksin.conf
     if command -v openssl >/dev/null 2>&1; then
@@ -684,6 +684,7 @@ vk__write_conf() {
         umask 077
         sed -e "s|^ticket\.secret=.*|ticket.secret=$secret|" \
             -e "s|^facilities\.file=.*|facilities.file=$VK_SRC/config/facilities.csv|" \
+            -e "s|^vaccines\.file=.*|vaccines.file=$VK_SRC/config/vaccines.csv|" \
             "$VK_SRC/config/vaksin.conf.example" >"$conf"
     ) || return 1
     chmod 600 "$conf"
