@@ -93,7 +93,7 @@ typedef struct date_str {
 } date_str;
 
 static date_str wib_date(int64_t ms) {
-    date_str d;
+    date_str d = {{0}};
     day_text(wib_day(ms), d.s);
     return d;
 }
@@ -115,12 +115,12 @@ static void set_code(verdict *v, const char *code) {
 __attribute__((format(printf, 3, 4))) static void set_reason(verdict *v, const char *code,
                                                             const char *fmt, ...) {
     set_code(v, code);
-    if (v->reason && v->reason_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(v->reason, v->reason_len, fmt, ap);
-        va_end(ap);
-    }
+    if (!v->reason || !v->reason_len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->reason, v->reason_len, fmt, ap);
+    va_end(ap);
 }
 
 #define REFUSE(v, code, ...) (set_reason((v), (code), __VA_ARGS__), VK_DESK_REFUSED)
