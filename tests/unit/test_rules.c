@@ -515,7 +515,7 @@ static void facility_accepted(const char *in, const char *expected) {
 static void facility_refused(const char *in) {
     char out[VK_FACILITY_MAX + 1] = "x";
     if (vk_facility_normalize(in, out, sizeof out) == 0)
-        fail_msg("facility \"%s\" accepted as \"%s\"", in, out);
+        fail_msg("facility \"%s\" accepted as \"%s\"", in ? in : "(null)", out);
     assert_string_equal("", out);
 }
 
