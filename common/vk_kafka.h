@@ -59,7 +59,8 @@ void vk_install_signals(void);
 
 /**
  * @brief A consumer configured from @p cfg: group @p group_id, no auto commit, read_committed,
- * earliest reset, cooperative-sticky assignment, librdkafka logs routed to vk_log. NULL on
+ * earliest reset, cooperative-sticky assignment, fetch.wait.max.ms 50, librdkafka logs routed
+ * to vk_log (kafka.* keys override any of these). NULL on
  * failure (logged).
  */
 rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka_conf_t *conf);
