@@ -122,6 +122,19 @@ typedef struct vk_service {
     void *ctx;
 } vk_service;
 
+/** The documented keys of every stage service (for its --help), after its own keys:
+ *     static const vk_config_doc keys[] = {{"ticket.secret", …}, VK_STAGE_KEYS("vaksin-ticket")};
+ */
+#define VK_STAGE_KEYS(service)                                                                   \
+    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},          \
+        {"group.id", service, "consumer group"},                                                 \
+        {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"}, \
+        {"batch.max", "10000", "messages per transaction at most"},                              \
+        {"batch.ms", "100", "milliseconds a transaction stays open at most"},                    \
+        {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"}, \
+        {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                  \
+        {"log.level", "info", "debug, info, warn or error"}, {NULL, NULL, NULL}
+
 /**
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is

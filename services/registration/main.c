@@ -16,18 +16,10 @@
 #include <stdio.h>
 
 static const vk_config_doc keys[] = {
-    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG; required)"},
     {"ticket.cache.max", "100000", "tickets resolved to a NIK kept in memory (emptied when full)"},
     {"pg.retry.ms", "5000", "how long a lookup tries to reconnect before the batch is retried"},
-    {"group.id", "vaksin-registration", "consumer group"},
-    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-registration-<id>"},
-    {"batch.max", "10000", "messages per transaction at most"},
-    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
-    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
-    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {NULL, NULL, NULL},
+    VK_STAGE_KEYS("vaksin-registration"),
 };
 
 static const vk_program program = {"vaksin-registration",

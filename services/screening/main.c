@@ -13,18 +13,10 @@
 #include "vk_log.h"
 
 static const vk_config_doc keys[] = {
-    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"screening.max.temperature.c", "37.5", "a PROCEED at or above this temperature is refused"},
     {"screening.max.systolic", "180", "a PROCEED at or above this systolic pressure is refused"},
     {"screening.max.diastolic", "110", "a PROCEED at or above this diastolic pressure is refused"},
-    {"group.id", "vaksin-screening", "consumer group"},
-    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-screening-<id>"},
-    {"batch.max", "10000", "messages per transaction at most"},
-    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
-    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
-    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {NULL, NULL, NULL},
+    VK_STAGE_KEYS("vaksin-screening"),
 };
 
 static const vk_program program = {

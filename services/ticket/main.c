@@ -14,16 +14,8 @@
 #include <string.h>
 
 static const vk_config_doc keys[] = {
-    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"ticket.secret", NULL, "secret key of the ticket hash (required; keep it in a 0600 file)"},
-    {"group.id", "vaksin-ticket", "consumer group"},
-    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-ticket-<id>"},
-    {"batch.max", "10000", "messages per transaction at most"},
-    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
-    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
-    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {NULL, NULL, NULL},
+    VK_STAGE_KEYS("vaksin-ticket"),
 };
 
 static const vk_program program = {

@@ -13,17 +13,9 @@
 #include "vk_log.h"
 
 static const vk_config_doc keys[] = {
-    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"vaccines.file", NULL,
      "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
-    {"group.id", "vaksin-vaccination", "consumer group"},
-    {"instance.id", "0", "distinct per instance: the transactional id is vaksin-vaccination-<id>"},
-    {"batch.max", "10000", "messages per transaction at most"},
-    {"batch.ms", "100", "milliseconds a transaction stays open at most"},
-    {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},
-    {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {NULL, NULL, NULL},
+    VK_STAGE_KEYS("vaksin-vaccination"),
 };
 
 static const vk_program program = {
