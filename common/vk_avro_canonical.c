@@ -174,8 +174,8 @@ static char *definition_name(canon_ctx *c, json_t *def, const char *scope) {
         return NULL;
     }
     char *full = strchr(name, '.') ? join_name(NULL, 0, name)
-                 : ns             ? join_name(json_string_value(ns), json_string_length(ns), name)
-                                  : join_name(scope, namespace_len(scope), name);
+                 : ns              ? join_name(json_string_value(ns), json_string_length(ns), name)
+                                   : join_name(scope, namespace_len(scope), name);
     if (!full)
         fail(c, "out of memory");
     return full;
@@ -373,7 +373,9 @@ static int put_string(canon_ctx *c, const char *s, size_t len) {
     return 0;
 }
 
-static int put_cstring(canon_ctx *c, const char *s) { return put_string(c, s, strlen(s)); }
+static int put_cstring(canon_ctx *c, const char *s) {
+    return put_string(c, s, strlen(s));
+}
 
 static int write_schema(canon_ctx *c, json_t *node, const char *scope);
 

@@ -30,7 +30,9 @@ int vk_buf_append(vk_buf *b, const void *data, size_t len) {
     return 0;
 }
 
-int vk_buf_append_str(vk_buf *b, const char *s) { return vk_buf_append(b, s, strlen(s)); }
+int vk_buf_append_str(vk_buf *b, const char *s) {
+    return vk_buf_append(b, s, strlen(s));
+}
 
 int vk_buf_printf(vk_buf *b, const char *fmt, ...) {
     va_list ap;

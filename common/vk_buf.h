@@ -16,7 +16,8 @@ typedef struct vk_buf {
     size_t cap;
 } vk_buf;
 
-#define VK_BUF_INIT {NULL, 0, 0}
+#define VK_BUF_INIT                                                                                \
+    { NULL, 0, 0 }
 
 /** @brief Makes room for @p extra more bytes. Returns 0, or -1 when out of memory. */
 int vk_buf_reserve(vk_buf *b, size_t extra);
@@ -27,7 +28,9 @@ int vk_buf_append_str(vk_buf *b, const char *s);
 /** @brief Appends printf-style text. */
 int vk_buf_printf(vk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** @brief Empties the buffer, keeping its allocation. */
-static inline void vk_buf_reset(vk_buf *b) { b->len = 0; }
+static inline void vk_buf_reset(vk_buf *b) {
+    b->len = 0;
+}
 /** @brief Frees the memory; the buffer is empty and reusable afterwards. */
 void vk_buf_free(vk_buf *b);
 

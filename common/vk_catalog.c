@@ -98,9 +98,9 @@ typedef struct loader {
     char *err;
     size_t errlen;
     bool have_header;
-    int col[N_COLS]; /* field index of each column */
-    size_t width;    /* fields in the header */
-    vk_catalog cat;  /* being built */
+    int col[N_COLS];        /* field index of each column */
+    size_t width;           /* fields in the header */
+    vk_catalog cat;         /* being built */
     unsigned long *line_of; /* line of each vaccine, for "already on line N" */
     size_t cap;
 } loader;
@@ -137,11 +137,12 @@ static int parse_header(loader *l, const vk_csv_row *row) {
     for (size_t i = 0; i < row->n; i++) {
         span s = trimmed(&row->fields[i]);
         int c = 0;
-        while (c < N_COLS && !(strlen(column_names[c]) == s.len &&
-                               strncasecmp(column_names[c], s.p, s.len) == 0))
+        while (c < N_COLS &&
+               !(strlen(column_names[c]) == s.len && strncasecmp(column_names[c], s.p, s.len) == 0))
             c++;
         if (c == N_COLS)
-            return fail(l, row->line, "unknown column \"%.*s\" in the header (expected " COLUMNS_TEXT ")",
+            return fail(l, row->line,
+                        "unknown column \"%.*s\" in the header (expected " COLUMNS_TEXT ")",
                         (int)s.len, s.p);
         if (l->col[c] >= 0)
             return fail(l, row->line, "column %s appears twice in the header", column_names[c]);
@@ -167,9 +168,10 @@ static int check_code(loader *l, unsigned long line, span s, char out[32]) {
         return fail(l, line, "vaccine code \"%.*s\" is longer than 31 characters", (int)s.len, s.p);
     for (size_t i = 0; i < s.len; i++)
         if (!code_char(s.p[i]))
-            return fail(l, line,
-                        "vaccine code \"%.*s\": only upper-case letters, digits and '_' are allowed",
-                        (int)s.len, s.p);
+            return fail(
+                l, line,
+                "vaccine code \"%.*s\": only upper-case letters, digits and '_' are allowed",
+                (int)s.len, s.p);
     for (size_t i = 0; i < l->cat.n; i++)
         if (strlen(l->cat.vaccines[i].code) == s.len &&
             memcmp(l->cat.vaccines[i].code, s.p, s.len) == 0)
@@ -317,8 +319,8 @@ int vk_catalog_load(vk_catalog *cat, const char *path, char *err, size_t errlen)
 
 /* ---- The screening limits ---- */
 
-static int limit_double(const vk_config *cfg, const char *key, double lo, double hi,
-                        double *out, char *err, size_t errlen) {
+static int limit_double(const vk_config *cfg, const char *key, double lo, double hi, double *out,
+                        char *err, size_t errlen) {
     const char *v = cfg ? vk_config_get(cfg, key, NULL) : NULL;
     if (!v || !*v)
         return 0;
@@ -340,8 +342,8 @@ static int limit_int(const vk_config *cfg, const char *key, int lo, int hi, int 
     span s = {v, strlen(v)};
     int x;
     if (!parse_whole(s, &x))
-        return vk_errf(err, errlen, "%s = \"%s\": not a whole number (mmHg, %d to %d)", key, v,
-                       lo, hi);
+        return vk_errf(err, errlen, "%s = \"%s\": not a whole number (mmHg, %d to %d)", key, v, lo,
+                       hi);
     if (x < lo || x > hi)
         return vk_errf(err, errlen, "%s = %d: outside %d to %d mmHg", key, x, lo, hi);
     *out = x;
@@ -350,8 +352,8 @@ static int limit_int(const vk_config *cfg, const char *key, int lo, int hi, int 
 
 static int read_limits(const vk_config *cfg, vk_screening_limits *lim, char *err, size_t errlen) {
     *lim = default_limits;
-    if (limit_double(cfg, "screening.max.temperature.c", 35.0, 42.0, &lim->max_temperature_c,
-                     err, errlen) ||
+    if (limit_double(cfg, "screening.max.temperature.c", 35.0, 42.0, &lim->max_temperature_c, err,
+                     errlen) ||
         limit_int(cfg, "screening.max.systolic", 50, 300, &lim->max_systolic, err, errlen) ||
         limit_int(cfg, "screening.max.diastolic", 50, 300, &lim->max_diastolic, err, errlen))
         return -1;

@@ -57,7 +57,8 @@ int vk_catalog_load(vk_catalog *cat, const char *path, char *err, size_t errlen)
  * @brief The catalog a program runs with: `vaccines.file` when configured (else the defaults;
  * a relative path is taken from the working directory) and the screening.* limits from @p cfg
  * (else the defaults): temperature 35..42 °C, pressures 50..300 mmHg, diastolic below systolic.
- * A malformed or out-of-range value is an error, never replaced by the default. @p cfg may be NULL (all defaults). Returns 0, or -1 with @p err and
+ * A malformed or out-of-range value is an error, never replaced by the default. @p cfg may be NULL
+ * (all defaults). Returns 0, or -1 with @p err and
  * @p cat left empty.
  */
 int vk_catalog_from_config(vk_catalog *cat, const vk_config *cfg, char *err, size_t errlen);

@@ -50,14 +50,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VK_SINGLE_OBJECT_HEADER 10 /* C3 01, 8-byte little-endian fingerprint */
-#define VK_CONFLUENT_HEADER 5      /* 00, 4-byte big-endian schema id */
-#define VK_MAX_DEPTH 64            /* nesting allowed in a datum (recursive schemas) */
-#define VK_MAX_EMPTY_ITEMS 65536   /* items of zero encoded size allowed in one array block */
-
+#define VK_SINGLE_OBJECT_HEADER 10    /* C3 01, 8-byte little-endian fingerprint */
+#define VK_CONFLUENT_HEADER     5     /* 00, 4-byte big-endian schema id */
+#define VK_MAX_DEPTH            64    /* nesting allowed in a datum (recursive schemas) */
+#define VK_MAX_EMPTY_ITEMS      65536 /* items of zero encoded size allowed in one array block */
 
 /** @brief Clears avro-c's error text: its prefix errors append to whatever was there. */
-static void clear_avro_error(void) { avro_set_error("%s", ""); }
+static void clear_avro_error(void) {
+    avro_set_error("%s", "");
+}
 
 /* ---- avro-c schema helpers ---- */
 
@@ -701,29 +702,41 @@ static int vet_value(vet_ctx *v, avro_schema_t s, int depth) {
     if (depth > VK_MAX_DEPTH)
         return vet_fail(v, "nesting deeper than %d", VK_MAX_DEPTH);
     switch (avro_typeof(s)) {
-    case AVRO_NULL: return 0;
-    case AVRO_BOOLEAN: return vet_skip(v, 1);
-    case AVRO_FLOAT: return vet_skip(v, 4);
-    case AVRO_DOUBLE: return vet_skip(v, 8);
-    case AVRO_INT64: return vet_long(v, &n);
+    case AVRO_NULL:
+        return 0;
+    case AVRO_BOOLEAN:
+        return vet_skip(v, 1);
+    case AVRO_FLOAT:
+        return vet_skip(v, 4);
+    case AVRO_DOUBLE:
+        return vet_skip(v, 8);
+    case AVRO_INT64:
+        return vet_long(v, &n);
     case AVRO_INT32:
         if (vet_long(v, &n))
             return -1;
         return n < INT32_MIN || n > INT32_MAX ? vet_fail(v, "int %" PRId64 " out of range", n) : 0;
     case AVRO_STRING:
-    case AVRO_BYTES: return vet_length(v);
-    case AVRO_FIXED: return vet_skip(v, (uint64_t)avro_schema_fixed_size(s));
+    case AVRO_BYTES:
+        return vet_length(v);
+    case AVRO_FIXED:
+        return vet_skip(v, (uint64_t)avro_schema_fixed_size(s));
     case AVRO_ENUM:
         return vet_index(v, (size_t)avro_schema_enum_number_of_symbols(s), "enum") < 0 ? -1 : 0;
     case AVRO_UNION:
         if ((i = vet_index(v, avro_schema_union_size(s), "union")) < 0)
             return -1;
         return vet_value(v, avro_schema_union_branch(s, i), depth + 1);
-    case AVRO_RECORD: return vet_record(v, s, depth);
-    case AVRO_ARRAY: return vet_blocks(v, avro_schema_array_items(s), false, depth);
-    case AVRO_MAP: return vet_blocks(v, avro_schema_map_values(s), true, depth);
-    case AVRO_LINK: return vet_value(v, avro_schema_link_target(s), depth + 1);
-    default: return vet_fail(v, "unsupported schema type %s", avro_schema_type_name(s));
+    case AVRO_RECORD:
+        return vet_record(v, s, depth);
+    case AVRO_ARRAY:
+        return vet_blocks(v, avro_schema_array_items(s), false, depth);
+    case AVRO_MAP:
+        return vet_blocks(v, avro_schema_map_values(s), true, depth);
+    case AVRO_LINK:
+        return vet_value(v, avro_schema_link_target(s), depth + 1);
+    default:
+        return vet_fail(v, "unsupported schema type %s", avro_schema_type_name(s));
     }
 }
 
@@ -842,13 +855,27 @@ static int apply_scalar_default(merge_ctx *m, avro_value_t *dst, json_t *def, co
                        avro_schema_type_name(avro_value_get_schema(dst)));
     int rc = 0;
     switch (t) {
-    case AVRO_NULL: rc = avro_value_set_null(dst); break;
-    case AVRO_BOOLEAN: rc = avro_value_set_boolean(dst, json_is_true(def)); break;
-    case AVRO_INT32: rc = avro_value_set_int(dst, (int32_t)i); break;
-    case AVRO_INT64: rc = avro_value_set_long(dst, (int64_t)i); break;
-    case AVRO_FLOAT: rc = avro_value_set_float(dst, (float)json_number_value(def)); break;
-    case AVRO_DOUBLE: rc = avro_value_set_double(dst, json_number_value(def)); break;
-    case AVRO_STRING: rc = avro_value_set_string(dst, json_string_value(def)); break;
+    case AVRO_NULL:
+        rc = avro_value_set_null(dst);
+        break;
+    case AVRO_BOOLEAN:
+        rc = avro_value_set_boolean(dst, json_is_true(def));
+        break;
+    case AVRO_INT32:
+        rc = avro_value_set_int(dst, (int32_t)i);
+        break;
+    case AVRO_INT64:
+        rc = avro_value_set_long(dst, (int64_t)i);
+        break;
+    case AVRO_FLOAT:
+        rc = avro_value_set_float(dst, (float)json_number_value(def));
+        break;
+    case AVRO_DOUBLE:
+        rc = avro_value_set_double(dst, json_number_value(def));
+        break;
+    case AVRO_STRING:
+        rc = avro_value_set_string(dst, json_string_value(def));
+        break;
     default: {
         int sym = avro_schema_enum_get_by_name(avro_value_get_schema(dst), json_string_value(def));
         rc = sym < 0 ? vk_errf(m->err, m->errlen, "default of %s: no symbol %s", where,
@@ -868,15 +895,18 @@ static int apply_default(merge_ctx *m, avro_value_t *dst, json_t *def, const cha
         if (avro_value_set_branch(dst, 0, &branch))
             return vk_errf(m->err, m->errlen, "default of %s: %s", where, avro_strerror());
         return apply_default(m, &branch, def, where);
-    case AVRO_RECORD: return apply_record_default(m, dst, def, where);
+    case AVRO_RECORD:
+        return apply_record_default(m, dst, def, where);
     case AVRO_ARRAY:
-    case AVRO_MAP: return apply_list_default(m, dst, def, where);
+    case AVRO_MAP:
+        return apply_list_default(m, dst, def, where);
     case AVRO_BYTES:
     case AVRO_FIXED:
         if (!json_is_string(def))
             return vk_errf(m->err, m->errlen, "default of %s: expected a string", where);
         return apply_bytes_default(m, dst, def, where);
-    default: return apply_scalar_default(m, dst, def, where);
+    default:
+        return apply_scalar_default(m, dst, def, where);
     }
 }
 
@@ -936,7 +966,8 @@ static int merge_leaf(avro_value_t *dst, avro_value_t *src) {
                avro_value_set_string_len(dst, p, size);
     case AVRO_BYTES:
         return avro_value_get_bytes(src, &p, &size) || avro_value_set_bytes(dst, (void *)p, size);
-    default: return avro_value_copy_fast(dst, src) ? -1 : 0;
+    default:
+        return avro_value_copy_fast(dst, src) ? -1 : 0;
     }
 }
 
@@ -946,15 +977,18 @@ static int merge_value(merge_ctx *m, avro_value_t *dst, avro_value_t *src) {
     avro_value_t db, sb;
     int d;
     switch (avro_value_get_type(dst)) {
-    case AVRO_RECORD: return merge_record(m, dst, src);
+    case AVRO_RECORD:
+        return merge_record(m, dst, src);
     case AVRO_ARRAY:
-    case AVRO_MAP: return merge_list(m, dst, src);
+    case AVRO_MAP:
+        return merge_list(m, dst, src);
     case AVRO_UNION:
         if (avro_value_get_discriminant(src, &d) || avro_value_get_current_branch(src, &sb) ||
             avro_value_set_branch(dst, d, &db))
             return -1;
         return merge_value(m, &db, &sb);
-    default: return merge_leaf(dst, src) ? -1 : 0;
+    default:
+        return merge_leaf(dst, src) ? -1 : 0;
     }
 }
 
@@ -1032,7 +1066,8 @@ static int trim_reader(const vk_codec *codec, const vk_schema_entry *reader,
         clear_avro_error();
         if (!text || avro_schema_from_json_length(text, strlen(text), out)) {
             *out = NULL;
-            rc = vk_errf(err, errlen, "cannot build reader %s without the fields writer %s lacks: %s",
+            rc = vk_errf(err, errlen,
+                         "cannot build reader %s without the fields writer %s lacks: %s",
                          reader->full_name, writer->full_name, avro_strerror());
         }
     }

@@ -27,15 +27,15 @@
 #include <stdint.h>
 
 /* Full names of the top-level records, one per topic. */
-#define VK_SCHEMA_TICKET_REQUESTED "vaksin.v1.TicketRequested"
+#define VK_SCHEMA_TICKET_REQUESTED       "vaksin.v1.TicketRequested"
 #define VK_SCHEMA_REGISTRATION_SUBMITTED "vaksin.v1.RegistrationSubmitted"
-#define VK_SCHEMA_SCREENING_SUBMITTED "vaksin.v1.ScreeningSubmitted"
-#define VK_SCHEMA_VACCINATION_SUBMITTED "vaksin.v1.VaccinationSubmitted"
+#define VK_SCHEMA_SCREENING_SUBMITTED    "vaksin.v1.ScreeningSubmitted"
+#define VK_SCHEMA_VACCINATION_SUBMITTED  "vaksin.v1.VaccinationSubmitted"
 #define VK_SCHEMA_VERIFICATION_REQUESTED "vaksin.v1.VerificationRequested"
-#define VK_SCHEMA_ACCESS_CHANGED "vaksin.v1.AccessChanged"
-#define VK_SCHEMA_VERIFICATION_LOOKUP "vaksin.v1.VerificationLookup"
-#define VK_SCHEMA_TARGET_EVENT "vaksin.v1.TargetEvent"
-#define VK_SCHEMA_DEAD_LETTER "vaksin.v1.DeadLetter"
+#define VK_SCHEMA_ACCESS_CHANGED         "vaksin.v1.AccessChanged"
+#define VK_SCHEMA_VERIFICATION_LOOKUP    "vaksin.v1.VerificationLookup"
+#define VK_SCHEMA_TARGET_EVENT           "vaksin.v1.TargetEvent"
+#define VK_SCHEMA_DEAD_LETTER            "vaksin.v1.DeadLetter"
 
 /* ---- Parsing Canonical Form and fingerprints (written from the Avro specification) ---- */
 
@@ -71,8 +71,7 @@ typedef int (*vk_avro_named_fn)(const char *full_name, json_t *definition, void 
  * specification's namespace rules. Returns 0, -1 with @p err when the schema is invalid, or the
  * first non-zero value @p fn returned (which should then have filled @p err itself).
  */
-int vk_avro_named_types(json_t *schema, vk_avro_named_fn fn, void *arg, char *err,
-                        size_t errlen);
+int vk_avro_named_types(json_t *schema, vk_avro_named_fn fn, void *arg, char *err, size_t errlen);
 
 /* ---- The schema store ---- */
 
@@ -139,8 +138,7 @@ int vk_encoder_write(vk_encoder *enc, const avro_value_t *value, vk_buf *out, ch
  * cached per writer fingerprint, so the steady state allocates nothing per message.
  */
 typedef struct vk_decoder vk_decoder;
-vk_decoder *vk_decoder_new(vk_codec *codec, const char *reader_full_name, char *err,
-                           size_t errlen);
+vk_decoder *vk_decoder_new(vk_codec *codec, const char *reader_full_name, char *err, size_t errlen);
 void vk_decoder_destroy(vk_decoder *dec);
 
 /**
@@ -153,8 +151,8 @@ void vk_decoder_destroy(vk_decoder *dec);
  * schema X <fingerprint> cannot be resolved to reader Y: …", "writer schema X <fingerprint>
  * lacks Y.f, which has no default".
  */
-int vk_decoder_decode(vk_decoder *dec, const void *data, size_t len, avro_value_t **out,
-                      char *err, size_t errlen);
+int vk_decoder_decode(vk_decoder *dec, const void *data, size_t len, avro_value_t **out, char *err,
+                      size_t errlen);
 
 /* ---- JSON <-> Avro (for the submit tool, dumps and audits) ---- */
 

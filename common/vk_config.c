@@ -27,7 +27,9 @@ struct vk_config {
     size_t n, cap;
 };
 
-vk_config *vk_config_new(void) { return calloc(1, sizeof(vk_config)); }
+vk_config *vk_config_new(void) {
+    return calloc(1, sizeof(vk_config));
+}
 
 void vk_config_destroy(vk_config *cfg) {
     if (!cfg)
@@ -175,7 +177,8 @@ long long vk_config_get_int(const vk_config *cfg, const char *key, long long def
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (errno || *end) {
-        vk_warn("msg=\"config value is not an integer, using default\" key=%s value=\"%s\" default=%lld",
+        vk_warn("msg=\"config value is not an integer, using default\" key=%s value=\"%s\" "
+                "default=%lld",
                 key, v, def);
         return def;
     }

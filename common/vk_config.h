@@ -34,9 +34,9 @@ typedef struct vk_config_doc {
 
 /** What a program is, for --help and --version. */
 typedef struct vk_program {
-    const char *name;    /* e.g. "vaksin-ticket" */
-    const char *summary; /* one line */
-    const char *usage;   /* extra usage text (positional arguments), or NULL */
+    const char *name;          /* e.g. "vaksin-ticket" */
+    const char *summary;       /* one line */
+    const char *usage;         /* extra usage text (positional arguments), or NULL */
     const vk_config_doc *keys; /* terminated by {NULL,...} */
 } vk_program;
 

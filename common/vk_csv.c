@@ -44,8 +44,8 @@ struct vk_csv {
     const char *error;
     unsigned long line, rec_line, index;
 
-    int bom;                 /* BOM bytes matched so far; -1 once past the start */
-    unsigned char held[3];   /* those bytes, replayed if they turn out not to be a BOM */
+    int bom;               /* BOM bytes matched so far; -1 once past the start */
+    unsigned char held[3]; /* those bytes, replayed if they turn out not to be a BOM */
 };
 
 static const unsigned char BOM[3] = {0xEF, 0xBB, 0xBF};
@@ -70,7 +70,9 @@ void vk_csv_destroy(vk_csv *p) {
     free(p);
 }
 
-void vk_csv_set_max_record(vk_csv *p, size_t max_bytes) { p->max_record = max_bytes; }
+void vk_csv_set_max_record(vk_csv *p, size_t max_bytes) {
+    p->max_record = max_bytes;
+}
 
 static int buf_put(vk_csv *p, char c) {
     if (p->len == p->cap) {

@@ -46,11 +46,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MS_PER_DAY INT64_C(86400000)
+#define MS_PER_DAY    INT64_C(86400000)
 #define WIB_OFFSET_MS (INT64_C(7) * 3600 * 1000)
 
-static const char *const status_names[] = {"", "REGISTERED", "SCREENED", "POSTPONED", "NOT_GIVEN",
-                                           "VACCINATED"};
+static const char *const status_names[] = {"",          "REGISTERED", "SCREENED",
+                                           "POSTPONED", "NOT_GIVEN",  "VACCINATED"};
 #define N_STATUS (sizeof status_names / sizeof *status_names)
 
 const char *vk_dose_status_name(vk_dose_status s) {
@@ -113,7 +113,7 @@ static void set_code(verdict *v, const char *code) {
 }
 
 __attribute__((format(printf, 3, 4))) static void set_reason(verdict *v, const char *code,
-                                                            const char *fmt, ...) {
+                                                             const char *fmt, ...) {
     set_code(v, code);
     if (!v->reason || !v->reason_len)
         return;
@@ -127,7 +127,9 @@ __attribute__((format(printf, 3, 4))) static void set_reason(verdict *v, const c
 
 /* ---- Reading the person ---- */
 
-static const vk_dose_row *row_of(const vk_person *p, int dose) { return &p->doses[dose - 1]; }
+static const vk_dose_row *row_of(const vk_person *p, int dose) {
+    return &p->doses[dose - 1];
+}
 
 /** @brief The state of a dose; a slot not marked with its dose number is unused. */
 static vk_dose_status status_of(const vk_person *p, int dose) {
@@ -177,9 +179,8 @@ static vk_desk_outcome refuse_previous(verdict *v, int dose, const vk_person *p)
                       "register dose %d again",
                       dose, dose - 1, dose - 1, wib_date(prev->screened_at).s, dose - 1);
     case VK_DOSE_NOT_GIVEN:
-        return REFUSE(v, code,
-                      "dose %d needs dose %d first: dose %d was closed as NOT_GIVEN on %s", dose,
-                      dose - 1, dose - 1, wib_date(prev->screened_at).s);
+        return REFUSE(v, code, "dose %d needs dose %d first: dose %d was closed as NOT_GIVEN on %s",
+                      dose, dose - 1, dose - 1, wib_date(prev->screened_at).s);
     case VK_DOSE_NONE:
     case VK_DOSE_VACCINATED:
         break;
@@ -389,8 +390,8 @@ static vk_desk_outcome decide(const vk_person *p, const vk_desk_event *e, const 
         return REFUSE(v, "UNKNOWN_TARGET",
                       "NIK is not a target (no ticket): import or add the target first");
     if (e->dose < 1 || e->dose > VK_MAX_DOSES)
-        return REFUSE(v, "BAD_DOSE", "dose %d does not exist: doses are numbered 1 to %d",
-                      e->dose, VK_MAX_DOSES);
+        return REFUSE(v, "BAD_DOSE", "dose %d does not exist: doses are numbered 1 to %d", e->dose,
+                      VK_MAX_DOSES);
     if (!known_event(e))
         return REFUSE(v, "BAD_EVENT", "unknown desk event (kind %d, screening result %d)",
                       (int)e->kind, (int)e->result);

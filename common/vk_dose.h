@@ -5,8 +5,10 @@
  *     (a person's doses, one desk event) → the new state, or a refusal with a reason a desk
  *     operator understands.
  *
- * Per dose:  (none) --Registered--> REGISTERED --Screened PROCEED--> SCREENED --Vaccinated--> VACCINATED
- *                                        |--Screened POSTPONE--> POSTPONED (visit closed; may register again)
+ * Per dose:  (none) --Registered--> REGISTERED --Screened PROCEED--> SCREENED --Vaccinated-->
+ * VACCINATED
+ *                                        |--Screened POSTPONE--> POSTPONED (visit closed; may
+ * register again)
  *                                        '--Screened NOT_GIVEN--> NOT_GIVEN (dose closed)
  * - registering needs a known target; dose n > 1 needs dose n-1 VACCINATED at least the
  *   catalog's minimum interval (of dose n-1's vaccine) before the registration; registering
@@ -42,7 +44,11 @@ const char *vk_dose_status_name(vk_dose_status s);
 /** @brief The inverse of vk_dose_status_name (NONE for anything else). */
 vk_dose_status vk_dose_status_parse(const char *s);
 
-typedef enum vk_screening_result { VK_PROCEED = 0, VK_POSTPONE = 1, VK_NOT_GIVEN = 2 } vk_screening_result;
+typedef enum vk_screening_result {
+    VK_PROCEED = 0,
+    VK_POSTPONE = 1,
+    VK_NOT_GIVEN = 2
+} vk_screening_result;
 
 /** One row of the dose table. */
 typedef struct vk_dose_row {
@@ -67,7 +73,7 @@ typedef struct vk_dose_row {
 
 /** Everything the rules need to know about one person. */
 typedef struct vk_person {
-    bool is_target; /* a target row exists (ticketed) */
+    bool is_target;                  /* a target row exists (ticketed) */
     vk_dose_row doses[VK_MAX_DOSES]; /* doses[i].dose == i + 1 when used */
 } vk_person;
 
@@ -99,15 +105,14 @@ typedef enum vk_desk_outcome {
 
 /**
  * @brief Applies @p e to @p p in place (only when the outcome is APPLIED). On a refusal, @p code
- * gets a stable machine code (UNKNOWN_TARGET, BAD_DOSE, PREVIOUS_DOSE_MISSING, INTERVAL_NOT_REACHED,
- * DOSE_ALREADY_GIVEN, DOSE_CLOSED, NO_OPEN_REGISTRATION, ALREADY_SCREENED, NOT_SCREENED,
- * SCREENING_POSTPONED, UNKNOWN_VACCINE, VACCINE_DIFFERS; BAD_EVENT for a desk kind or screening
- * result outside its enum) and @p reason the words for the desk,
- * e.g. "dose 2 too early: 27 of 28 days since dose 1 (CORONAVAC) on 2021-01-14; earliest
- * 2021-02-11". On UNCHANGED they are DUPLICATE_REGISTRATION and why; on APPLIED both are "".
- * Either buffer may be NULL (length 0). The registration is checked at its occurred_at, the
- * previous dose at its vaccinated_at. Allocates nothing; the order of the checks is explained
- * in vk_dose.c.
+ * gets a stable machine code (UNKNOWN_TARGET, BAD_DOSE, PREVIOUS_DOSE_MISSING,
+ * INTERVAL_NOT_REACHED, DOSE_ALREADY_GIVEN, DOSE_CLOSED, NO_OPEN_REGISTRATION, ALREADY_SCREENED,
+ * NOT_SCREENED, SCREENING_POSTPONED, UNKNOWN_VACCINE, VACCINE_DIFFERS; BAD_EVENT for a desk kind or
+ * screening result outside its enum) and @p reason the words for the desk, e.g. "dose 2 too early:
+ * 27 of 28 days since dose 1 (CORONAVAC) on 2021-01-14; earliest 2021-02-11". On UNCHANGED they are
+ * DUPLICATE_REGISTRATION and why; on APPLIED both are "". Either buffer may be NULL (length 0). The
+ * registration is checked at its occurred_at, the previous dose at its vaccinated_at. Allocates
+ * nothing; the order of the checks is explained in vk_dose.c.
  */
 vk_desk_outcome vk_dose_apply(vk_person *p, const vk_desk_event *e, const vk_catalog *cat,
                               char *code, size_t code_len, char *reason, size_t reason_len);

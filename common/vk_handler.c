@@ -53,13 +53,12 @@ vk_handled vk_check_nik(const char *nik, vk_dead *dead) {
 
 vk_handled vk_check_dose(int32_t dose, vk_dead *dead) {
     if (dose < 1 || dose > VK_MAX_DOSES)
-        return vk_refuse(dead, "INVALID_DOSE", "dose: %d is not a dose number (1 to %d)",
-                         (int)dose, VK_MAX_DOSES);
+        return vk_refuse(dead, "INVALID_DOSE", "dose: %d is not a dose number (1 to %d)", (int)dose,
+                         VK_MAX_DOSES);
     return VK_OK;
 }
 
-vk_handled vk_check_facility(const char *facility, char out[VK_FACILITY_MAX + 1],
-                             vk_dead *dead) {
+vk_handled vk_check_facility(const char *facility, char out[VK_FACILITY_MAX + 1], vk_dead *dead) {
     if (vk_facility_normalize(facility, out, VK_FACILITY_MAX + 1))
         return vk_refuse(dead, "INVALID_FACILITY",
                          "facility_code: \"%.40s\" is not a facility code (letters and digits, "

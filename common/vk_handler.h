@@ -83,8 +83,8 @@ vk_handled vk_check_facility(const char *facility, char out[VK_FACILITY_MAX + 1]
 /** The fields every desk request (registration, screening, vaccination) carries after the
  *  envelope, checked. */
 typedef struct vk_desk_visit {
-    const char *nik; /* a valid NIK (borrowed); NULL when not read */
-    int32_t dose;    /* 1..VK_MAX_DOSES */
+    const char *nik;                    /* a valid NIK (borrowed); NULL when not read */
+    int32_t dose;                       /* 1..VK_MAX_DOSES */
     char facility[VK_FACILITY_MAX + 1]; /* normalized */
 } vk_desk_visit;
 

@@ -20,8 +20,8 @@
 #include <string.h>
 
 static const char *const canonical[VK_IMPORT_NCOLS] = {
-    "NIK", "NAMA", "TGL_LAHIR", "JENIS_KELAMIN", "NO_HP", "KATEGORI", "KODE_FASKES",
-    "TGL_VAKSINASI",
+    "NIK",   "NAMA",     "TGL_LAHIR",   "JENIS_KELAMIN",
+    "NO_HP", "KATEGORI", "KODE_FASKES", "TGL_VAKSINASI",
 };
 
 static const struct {
@@ -109,8 +109,7 @@ int vk_import_header_parse(const vk_csv_row *header, vk_import_header *h, char *
         }
         h->col[c] = (int)i;
     }
-    static const vk_import_col required[] = {VK_IMPORT_NIK, VK_IMPORT_NAME,
-                                             VK_IMPORT_BIRTH_DATE};
+    static const vk_import_col required[] = {VK_IMPORT_NIK, VK_IMPORT_NAME, VK_IMPORT_BIRTH_DATE};
     for (size_t k = 0; k < sizeof required / sizeof *required; k++) {
         if (h->col[required[k]] < 0) {
             snprintf(err, errlen,
@@ -123,7 +122,9 @@ int vk_import_header_parse(const vk_csv_row *header, vk_import_header *h, char *
     return 0;
 }
 
-void vk_import_row_free(vk_import_row *r) { vk_buf_free(&r->scratch); }
+void vk_import_row_free(vk_import_row *r) {
+    vk_buf_free(&r->scratch);
+}
 
 static bool blank(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -174,8 +175,7 @@ static int copy_texts(const vk_import_header *h, const vk_csv_row *row, vk_impor
 }
 
 static int sex_of(const char *s, char *out) {
-    static const char *const male[] = {"L", "LAKI-LAKI", "LAKI LAKI", "LAKI", "PRIA", "M",
-                                       "MALE"};
+    static const char *const male[] = {"L", "LAKI-LAKI", "LAKI LAKI", "LAKI", "PRIA", "M", "MALE"};
     static const char *const female[] = {"P", "PEREMPUAN", "WANITA", "F", "FEMALE"};
     for (size_t i = 0; i < sizeof male / sizeof *male; i++)
         if (strcasecmp(s, male[i]) == 0) {
@@ -302,8 +302,7 @@ int vk_import_fill(const vk_import_row *r, const char *event_id, const vk_import
                    avro_value_t *rec, char *err, size_t errlen) {
     int origin = enum_symbol(rec, "origin", meta->origin);
     if (origin < 0) {
-        snprintf(err, errlen, "unknown origin %s (SISDMK, EXCEL, DUKCAPIL or OTHER)",
-                 meta->origin);
+        snprintf(err, errlen, "unknown origin %s (SISDMK, EXCEL, DUKCAPIL or OTHER)", meta->origin);
         return -1;
     }
     int sex = -1;
@@ -319,7 +318,8 @@ int vk_import_fill(const vk_import_row *r, const char *event_id, const vk_import
     if (vk_set_str(rec, "event_id", event_id) ||
         vk_set_long(rec, "occurred_at", meta->occurred_at) ||
         vk_set_str(rec, "source", meta->source) || vk_set_opt_str(rec, "actor", NULL) ||
-        vk_set_str(rec, "nik", t[VK_IMPORT_NIK]) || vk_set_str(rec, "name", t[VK_IMPORT_NAME] ? t[VK_IMPORT_NAME] : "") ||
+        vk_set_str(rec, "nik", t[VK_IMPORT_NIK]) ||
+        vk_set_str(rec, "name", t[VK_IMPORT_NAME] ? t[VK_IMPORT_NAME] : "") ||
         vk_set_int(rec, "birth_date", r->birth_date) || vk_set_opt_enum(rec, "sex", sex) ||
         vk_set_opt_str(rec, "phone", t[VK_IMPORT_PHONE]) ||
         vk_set_opt_str(rec, "category", t[VK_IMPORT_CATEGORY]) ||

@@ -52,8 +52,7 @@ const char *vk_import_column_name(vk_import_col col);
  * @brief Maps the header row. Refuses a header without NIK, NAMA or TGL_LAHIR, or naming a
  * column twice. Unknown columns are allowed (and ignored). Returns 0, or -1 with @p err.
  */
-int vk_import_header_parse(const vk_csv_row *header, vk_import_header *h, char *err,
-                           size_t errlen);
+int vk_import_header_parse(const vk_csv_row *header, vk_import_header *h, char *err, size_t errlen);
 
 /** One data row, mapped. Texts are trimmed, NUL-terminated and live in @p scratch. */
 typedef struct vk_import_row {
@@ -65,7 +64,8 @@ typedef struct vk_import_row {
     vk_buf scratch;
 } vk_import_row;
 
-#define VK_IMPORT_ROW_INIT {{0}, 0, false, 0, 0, VK_BUF_INIT}
+#define VK_IMPORT_ROW_INIT                                                                         \
+    { {0}, 0, false, 0, 0, VK_BUF_INIT }
 
 void vk_import_row_free(vk_import_row *r);
 

@@ -52,9 +52,9 @@
 
 typedef enum lt {
     LT_NONE = 0,
-    LT_DATE,         /* int: days since 1970-01-01 */
-    LT_TS_MILLIS,    /* long: ms since the epoch, UTC */
-    LT_TS_MICROS,    /* long: µs since the epoch, UTC */
+    LT_DATE,      /* int: days since 1970-01-01 */
+    LT_TS_MILLIS, /* long: ms since the epoch, UTC */
+    LT_TS_MICROS, /* long: µs since the epoch, UTC */
 } lt;
 
 /* The logical types that apply below one field. */
@@ -394,8 +394,7 @@ static bool format_timestamp(int64_t t, int64_t per_second, char *out, size_t ou
     if (!format_date(days, date, sizeof date))
         return false;
     snprintf(out, outlen, "%sT%02d:%02d:%02d.%0*lldZ", date, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60), per_second == 1000 ? 3 : 6,
-             (long long)frac);
+             (int)(rem / 60 % 60), (int)(rem % 60), per_second == 1000 ? 3 : 6, (long long)frac);
     return true;
 }
 
@@ -495,14 +494,21 @@ static const char *json_kind(const json_t *j) {
     if (!j)
         return "nothing";
     switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "?";
 }
@@ -546,17 +552,39 @@ static void branch_name(avro_schema_t b, char *out, size_t len) {
         return;
     }
     switch (avro_typeof(b)) {
-    case AVRO_STRING: snprintf(out, len, "string"); break;
-    case AVRO_BYTES: snprintf(out, len, "bytes"); break;
-    case AVRO_INT32: snprintf(out, len, "int"); break;
-    case AVRO_INT64: snprintf(out, len, "long"); break;
-    case AVRO_FLOAT: snprintf(out, len, "float"); break;
-    case AVRO_DOUBLE: snprintf(out, len, "double"); break;
-    case AVRO_BOOLEAN: snprintf(out, len, "boolean"); break;
-    case AVRO_NULL: snprintf(out, len, "null"); break;
-    case AVRO_ARRAY: snprintf(out, len, "array"); break;
-    case AVRO_MAP: snprintf(out, len, "map"); break;
-    default: snprintf(out, len, "?"); break;
+    case AVRO_STRING:
+        snprintf(out, len, "string");
+        break;
+    case AVRO_BYTES:
+        snprintf(out, len, "bytes");
+        break;
+    case AVRO_INT32:
+        snprintf(out, len, "int");
+        break;
+    case AVRO_INT64:
+        snprintf(out, len, "long");
+        break;
+    case AVRO_FLOAT:
+        snprintf(out, len, "float");
+        break;
+    case AVRO_DOUBLE:
+        snprintf(out, len, "double");
+        break;
+    case AVRO_BOOLEAN:
+        snprintf(out, len, "boolean");
+        break;
+    case AVRO_NULL:
+        snprintf(out, len, "null");
+        break;
+    case AVRO_ARRAY:
+        snprintf(out, len, "array");
+        break;
+    case AVRO_MAP:
+        snprintf(out, len, "map");
+        break;
+    default:
+        snprintf(out, len, "?");
+        break;
     }
 }
 
@@ -577,19 +605,23 @@ static int from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s, lt_pa
 static bool kind_fits(const json_t *j, avro_schema_t b, lt_pair l) {
     b = deref(b);
     switch (json_typeof(j)) {
-    case JSON_NULL: return is_avro_null(b);
+    case JSON_NULL:
+        return is_avro_null(b);
     case JSON_TRUE:
-    case JSON_FALSE: return is_avro_boolean(b);
+    case JSON_FALSE:
+        return is_avro_boolean(b);
     case JSON_INTEGER:
         return is_avro_int32(b) || is_avro_int64(b) || is_avro_float(b) || is_avro_double(b);
-    case JSON_REAL: return is_avro_float(b) || is_avro_double(b);
+    case JSON_REAL:
+        return is_avro_float(b) || is_avro_double(b);
     case JSON_STRING:
         return is_avro_string(b) || is_avro_bytes(b) || is_avro_enum(b) || is_avro_fixed(b) ||
                (is_avro_int32(b) && l.int_lt != LT_NONE) ||
-               (is_avro_int64(b) && l.long_lt != LT_NONE) || is_avro_float(b) ||
-               is_avro_double(b);
-    case JSON_ARRAY: return is_avro_array(b);
-    case JSON_OBJECT: return is_avro_record(b) || is_avro_map(b);
+               (is_avro_int64(b) && l.long_lt != LT_NONE) || is_avro_float(b) || is_avro_double(b);
+    case JSON_ARRAY:
+        return is_avro_array(b);
+    case JSON_OBJECT:
+        return is_avro_record(b) || is_avro_map(b);
     }
     return false;
 }
@@ -689,12 +721,11 @@ static int union_from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s,
     }
     if (tried == 0)
         return fail(c, "expected %s, %s", labels, got(j, buf, sizeof buf));
-    return fail(c, "matches no branch of %s (add \"type\" to choose one); as the first: %s",
-                labels, first_err);
+    return fail(c, "matches no branch of %s (add \"type\" to choose one); as the first: %s", labels,
+                first_err);
 }
 
-static int record_from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s,
-                            bool allow_type) {
+static int record_from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s, bool allow_type) {
     char buf[96];
     if (!json_is_object(j))
         return fail(c, "expected an object (record %s), %s", avro_schema_name(s),
@@ -876,8 +907,7 @@ static int bytes_or_fixed_from_json(conv *c, json_t *j, avro_value_t *v, avro_sc
 static int enum_from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s) {
     char buf[96];
     if (!json_is_string(j))
-        return fail(c, "expected a symbol of %s, %s", avro_schema_name(s),
-                    got(j, buf, sizeof buf));
+        return fail(c, "expected a symbol of %s, %s", avro_schema_name(s), got(j, buf, sizeof buf));
     int sym = avro_schema_enum_get_by_name(s, json_string_value(j));
     if (sym >= 0)
         return set_rc(c, avro_value_set_enum(v, sym));
@@ -944,8 +974,10 @@ static int from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s, lt_pa
         if (!json_is_boolean(j))
             return fail(c, "expected true or false, %s", got(j, buf, sizeof buf));
         return set_rc(c, avro_value_set_boolean(v, json_is_true(j)));
-    case AVRO_INT32: return int_from_json(c, j, v, l);
-    case AVRO_INT64: return long_from_json(c, j, v, l);
+    case AVRO_INT32:
+        return int_from_json(c, j, v, l);
+    case AVRO_INT64:
+        return long_from_json(c, j, v, l);
     case AVRO_FLOAT:
     case AVRO_DOUBLE: {
         double d;
@@ -954,15 +986,23 @@ static int from_json(conv *c, json_t *j, avro_value_t *v, avro_schema_t s, lt_pa
         return set_rc(c, is_avro_float(s) ? avro_value_set_float(v, (float)d)
                                           : avro_value_set_double(v, d));
     }
-    case AVRO_STRING: return string_from_json(c, j, v);
+    case AVRO_STRING:
+        return string_from_json(c, j, v);
     case AVRO_BYTES:
-    case AVRO_FIXED: return bytes_or_fixed_from_json(c, j, v, s);
-    case AVRO_ENUM: return enum_from_json(c, j, v, s);
-    case AVRO_ARRAY: return array_from_json(c, j, v, s, l);
-    case AVRO_MAP: return map_from_json(c, j, v, s, l);
-    case AVRO_RECORD: return record_from_json(c, j, v, s, allow_type);
-    case AVRO_UNION: return union_from_json(c, j, v, s, l);
-    default: return fail(c, "unsupported schema type %s", avro_schema_type_name(s));
+    case AVRO_FIXED:
+        return bytes_or_fixed_from_json(c, j, v, s);
+    case AVRO_ENUM:
+        return enum_from_json(c, j, v, s);
+    case AVRO_ARRAY:
+        return array_from_json(c, j, v, s, l);
+    case AVRO_MAP:
+        return map_from_json(c, j, v, s, l);
+    case AVRO_RECORD:
+        return record_from_json(c, j, v, s, allow_type);
+    case AVRO_UNION:
+        return union_from_json(c, j, v, s, l);
+    default:
+        return fail(c, "unsupported schema type %s", avro_schema_type_name(s));
     }
 }
 
@@ -1104,8 +1144,8 @@ static json_t *array_to_json(const avro_value_t *v, avro_schema_t s, lt_pair l) 
     avro_schema_t items = avro_schema_array_items(s);
     for (size_t i = 0; arr && i < n; i++) {
         avro_value_t child;
-        json_t *e = avro_value_get_by_index(v, i, &child, NULL) ? NULL
-                                                                : to_json(&child, items, l, NULL);
+        json_t *e =
+            avro_value_get_by_index(v, i, &child, NULL) ? NULL : to_json(&child, items, l, NULL);
         if (!e || json_array_append_new(arr, e)) {
             json_decref(arr);
             return NULL;
@@ -1123,8 +1163,8 @@ static json_t *map_to_json(const avro_value_t *v, avro_schema_t s, lt_pair l) {
     for (size_t i = 0; obj && i < n; i++) {
         avro_value_t child;
         const char *key;
-        json_t *e = avro_value_get_by_index(v, i, &child, &key) ? NULL
-                                                                : to_json(&child, values, l, NULL);
+        json_t *e =
+            avro_value_get_by_index(v, i, &child, &key) ? NULL : to_json(&child, values, l, NULL);
         if (!e || json_object_set_new(obj, key, e)) {
             json_decref(obj);
             return NULL;
@@ -1157,7 +1197,8 @@ static json_t *union_to_json(const avro_value_t *v, avro_schema_t s, lt_pair l) 
 static json_t *to_json(const avro_value_t *v, avro_schema_t s, lt_pair l, const char *tag) {
     s = deref(s);
     switch (avro_typeof(s)) {
-    case AVRO_NULL: return json_null();
+    case AVRO_NULL:
+        return json_null();
     case AVRO_BOOLEAN: {
         int b;
         return avro_value_get_boolean(v, &b) ? NULL : json_boolean(b);
@@ -1216,11 +1257,16 @@ static json_t *to_json(const avro_value_t *v, avro_schema_t s, lt_pair l, const 
         const char *name = avro_schema_enum_get(s, sym);
         return name ? json_string(name) : NULL;
     }
-    case AVRO_ARRAY: return array_to_json(v, s, l);
-    case AVRO_MAP: return map_to_json(v, s, l);
-    case AVRO_RECORD: return record_to_json(v, s, tag);
-    case AVRO_UNION: return union_to_json(v, s, l);
-    default: return NULL;
+    case AVRO_ARRAY:
+        return array_to_json(v, s, l);
+    case AVRO_MAP:
+        return map_to_json(v, s, l);
+    case AVRO_RECORD:
+        return record_to_json(v, s, tag);
+    case AVRO_UNION:
+        return union_to_json(v, s, l);
+    default:
+        return NULL;
     }
 }
 

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-const char *const vk_all_topics[] = {
-    VK_TOPIC_TICKET_REQUESTS,       VK_TOPIC_REGISTRATION_REQUESTS, VK_TOPIC_SCREENING_REQUESTS,
-    VK_TOPIC_VACCINATION_REQUESTS,  VK_TOPIC_VERIFICATION_REQUESTS, VK_TOPIC_ACCESS_EVENTS,
-    VK_TOPIC_VERIFICATION_LOOKUPS,  VK_TOPIC_TARGET_EVENTS,         VK_TOPIC_DEAD_LETTERS,
-    NULL};
+const char *const vk_all_topics[] = {VK_TOPIC_TICKET_REQUESTS,       VK_TOPIC_REGISTRATION_REQUESTS,
+                                     VK_TOPIC_SCREENING_REQUESTS,    VK_TOPIC_VACCINATION_REQUESTS,
+                                     VK_TOPIC_VERIFICATION_REQUESTS, VK_TOPIC_ACCESS_EVENTS,
+                                     VK_TOPIC_VERIFICATION_LOOKUPS,  VK_TOPIC_TARGET_EVENTS,
+                                     VK_TOPIC_DEAD_LETTERS,          NULL};
 
 const char *vk_topic_schema(const char *topic) {
     static const char *const map[][2] = {
@@ -74,8 +74,10 @@ int64_t vk_mono_ms(void) {
 /* ---- Clients ---- */
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    vk_log_level lv = level <= 3 ? VK_LOG_ERROR : level <= 4 ? VK_LOG_WARN
-                      : level <= 6 ? VK_LOG_INFO : VK_LOG_DEBUG;
+    vk_log_level lv = level <= 3   ? VK_LOG_ERROR
+                      : level <= 4 ? VK_LOG_WARN
+                      : level <= 6 ? VK_LOG_INFO
+                                   : VK_LOG_DEBUG;
     vk_log(lv, "msg=librdkafka client=%s fac=%s text=\"%s\"", rd_kafka_name(rk), fac, buf);
 }
 
@@ -153,8 +155,8 @@ rd_kafka_resp_err_t vk_produce(rd_kafka_t *producer, const char *topic, const vo
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, key_len),
-            RD_KAFKA_V_VALUE((void *)value, value_len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (err)
                 vk_error("msg=\"produce failed\" topic=%s error=\"%s\"", topic,
@@ -184,7 +186,9 @@ vk_output *vk_outputs_add(vk_outputs *outs, const char *topic) {
     return o;
 }
 
-void vk_outputs_reset(vk_outputs *outs) { outs->n = 0; }
+void vk_outputs_reset(vk_outputs *outs) {
+    outs->n = 0;
+}
 
 void vk_outputs_free(vk_outputs *outs) {
     for (size_t i = 0; i < outs->cap; i++) {
@@ -223,7 +227,8 @@ int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_me
     avro_value_t *v = vk_encoder_value(enc);
     avro_value_t f, branch;
     int rc = set_str(v, "event_id", id);
-    rc |= avro_value_get_by_name(v, "occurred_at", &f, NULL) || avro_value_set_long(&f, vk_now_ms());
+    rc |=
+        avro_value_get_by_name(v, "occurred_at", &f, NULL) || avro_value_set_long(&f, vk_now_ms());
     rc |= set_str(v, "source", service);
     rc |= avro_value_get_by_name(v, "actor", &f, NULL) || avro_value_set_branch(&f, 0, &branch) ||
           avro_value_set_null(&branch);
@@ -463,8 +468,7 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     }
     for (size_t i = 0; i < l->outs.n; i++) {
         vk_output *o = &l->outs.items[i];
-        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data,
-                       o->value.len))
+        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
             return -1;
         if (h == VK_OK)
             l->n_out++;
@@ -510,8 +514,7 @@ static int loop_setup(loop *l, vk_codec *codec) {
     rd_kafka_conf_t *cconf = rd_kafka_conf_new();
     rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
     rd_kafka_conf_set_opaque(cconf, l);
-    l->consumer =
-        vk_consumer_new(l->cfg, vk_config_get(l->cfg, "group.id", l->svc->name), cconf);
+    l->consumer = vk_consumer_new(l->cfg, vk_config_get(l->cfg, "group.id", l->svc->name), cconf);
     if (!l->consumer)
         return -1;
     rd_kafka_error_t *error = rd_kafka_init_transactions(l->producer, 60000);

@@ -36,15 +36,15 @@
 #include <stdint.h>
 
 /* Topic names (design §3). */
-#define VK_TOPIC_TICKET_REQUESTS "vaksin.ticket.requests"
+#define VK_TOPIC_TICKET_REQUESTS       "vaksin.ticket.requests"
 #define VK_TOPIC_REGISTRATION_REQUESTS "vaksin.registration.requests"
-#define VK_TOPIC_SCREENING_REQUESTS "vaksin.screening.requests"
-#define VK_TOPIC_VACCINATION_REQUESTS "vaksin.vaccination.requests"
+#define VK_TOPIC_SCREENING_REQUESTS    "vaksin.screening.requests"
+#define VK_TOPIC_VACCINATION_REQUESTS  "vaksin.vaccination.requests"
 #define VK_TOPIC_VERIFICATION_REQUESTS "vaksin.verification.requests"
-#define VK_TOPIC_ACCESS_EVENTS "vaksin.access.events"
-#define VK_TOPIC_VERIFICATION_LOOKUPS "vaksin.verification.lookups"
-#define VK_TOPIC_TARGET_EVENTS "vaksin.target.events"
-#define VK_TOPIC_DEAD_LETTERS "vaksin.dead-letters"
+#define VK_TOPIC_ACCESS_EVENTS         "vaksin.access.events"
+#define VK_TOPIC_VERIFICATION_LOOKUPS  "vaksin.verification.lookups"
+#define VK_TOPIC_TARGET_EVENTS         "vaksin.target.events"
+#define VK_TOPIC_DEAD_LETTERS          "vaksin.dead-letters"
 
 /** Every topic of the contract, NULL-terminated (the development broker creates them). */
 extern const char *const vk_all_topics[];
@@ -125,15 +125,17 @@ typedef struct vk_service {
 /** The documented keys of every stage service (for its --help), after its own keys:
  *     static const vk_config_doc keys[] = {{"ticket.secret", …}, VK_STAGE_KEYS("vaksin-ticket")};
  */
-#define VK_STAGE_KEYS(service)                                                                   \
-    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},          \
-        {"group.id", service, "consumer group"},                                                 \
-        {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"}, \
-        {"batch.max", "10000", "messages per transaction at most"},                              \
-        {"batch.ms", "100", "milliseconds a transaction stays open at most"},                    \
-        {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"}, \
-        {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                  \
-        {"log.level", "info", "debug, info, warn or error"}, {NULL, NULL, NULL}
+#define VK_STAGE_KEYS(service)                                                                     \
+    {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},            \
+        {"group.id", service, "consumer group"},                                                   \
+        {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"},   \
+        {"batch.max", "10000", "messages per transaction at most"},                                \
+        {"batch.ms", "100", "milliseconds a transaction stays open at most"},                      \
+        {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},  \
+        {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
+        {"log.level", "info", "debug, info, warn or error"}, {                                     \
+        NULL, NULL, NULL                                                                           \
+    }
 
 /**
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:

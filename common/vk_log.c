@@ -86,8 +86,8 @@ void vk_log(vk_log_level level, const char *fmt, ...) {
     gmtime_r(&tv.tv_sec, &tm);
     char ts[32];
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    int n = snprintf(line, sizeof line, "%s.%03dZ level=%s svc=%s %s\n", ts, (int)(tv.tv_usec / 1000),
-                     level_names[level], log_service, masked);
+    int n = snprintf(line, sizeof line, "%s.%03dZ level=%s svc=%s %s\n", ts,
+                     (int)(tv.tv_usec / 1000), level_names[level], log_service, masked);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof line) {

@@ -33,8 +33,8 @@ void vk_mask_niks(const char *in, char *out, size_t outlen);
 const char *vk_log_quote(const char *in, char *out, size_t outlen);
 
 #define vk_debug(...) vk_log(VK_LOG_DEBUG, __VA_ARGS__)
-#define vk_info(...) vk_log(VK_LOG_INFO, __VA_ARGS__)
-#define vk_warn(...) vk_log(VK_LOG_WARN, __VA_ARGS__)
+#define vk_info(...)  vk_log(VK_LOG_INFO, __VA_ARGS__)
+#define vk_warn(...)  vk_log(VK_LOG_WARN, __VA_ARGS__)
 #define vk_error(...) vk_log(VK_LOG_ERROR, __VA_ARGS__)
 
 #endif

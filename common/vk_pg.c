@@ -133,11 +133,20 @@ void vk_copy_text(vk_buf *b, const char *s) {
     for (; *s; s++) {
         const char *esc = NULL;
         switch (*s) {
-        case '\\': esc = "\\\\"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        default: continue;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        default:
+            continue;
         }
         vk_buf_append(b, run, (size_t)(s - run));
         vk_buf_append(b, esc, 2);
@@ -146,7 +155,9 @@ void vk_copy_text(vk_buf *b, const char *s) {
     vk_buf_append(b, run, (size_t)(s - run));
 }
 
-void vk_copy_null(vk_buf *b) { vk_buf_append(b, "\\N", 2); }
+void vk_copy_null(vk_buf *b) {
+    vk_buf_append(b, "\\N", 2);
+}
 
 void vk_copy_bytea(vk_buf *b, const void *p, size_t len) {
     static const char hex[] = "0123456789abcdef";
@@ -175,8 +186,8 @@ void vk_copy_ts(vk_buf *b, int64_t ms) {
     int rem = (int)(secs - days * 86400);
     int y, m, d;
     vk_date_from_days((int32_t)days, &y, &m, &d);
-    vk_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", y, m, d, rem / 3600,
-                  (rem / 60) % 60, rem % 60, millis);
+    vk_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", y, m, d, rem / 3600, (rem / 60) % 60,
+                  rem % 60, millis);
 }
 
 void vk_array_elem(vk_buf *b, const char *s) {
@@ -190,8 +201,9 @@ void vk_array_elem(vk_buf *b, const char *s) {
 }
 
 int vk_pg_migrate(PGconn *db) {
-    if (vk_pg_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration ("
-                       " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())") ||
+    if (vk_pg_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migration ("
+                   " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())") ||
         vk_pg_exec(db, "SELECT pg_advisory_lock(7305202101)"))
         return -1;
     int rc = 0;

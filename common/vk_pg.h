@@ -42,12 +42,12 @@ typedef struct vk_pg_stmt {
     const PGconn *on; /* connection and backend it is prepared on */
     int backend_pid;
 } vk_pg_stmt;
-#define VK_PG_STMT(name, sql, n) {name, sql, n, NULL, 0}
+#define VK_PG_STMT(name, sql, n)                                                                   \
+    { name, sql, n, NULL, 0 }
 
 /** @brief Runs a prepared statement (preparing it first when needed) with text parameters;
  *  returns the result if it has status @p expect, else logs and returns NULL. */
-PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
-                    const char *const *params);
+PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect, const char *const *params);
 
 /** @brief Streams @p data (COPY text format) into `COPY <target> FROM STDIN`. 0, or -1. */
 int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data);
@@ -64,8 +64,12 @@ void vk_copy_date(vk_buf *b, int32_t days);
 /** @brief Appends a timestamp (ms since epoch) as ISO 8601 UTC with milliseconds. */
 void vk_copy_ts(vk_buf *b, int64_t ms);
 /** @brief Appends a separator (tab) or the end of a row (newline). */
-static inline void vk_copy_sep(vk_buf *b) { vk_buf_append(b, "\t", 1); }
-static inline void vk_copy_eol(vk_buf *b) { vk_buf_append(b, "\n", 1); }
+static inline void vk_copy_sep(vk_buf *b) {
+    vk_buf_append(b, "\t", 1);
+}
+static inline void vk_copy_eol(vk_buf *b) {
+    vk_buf_append(b, "\n", 1);
+}
 
 /** @brief Appends @p s quoted as a SQL/array literal element: "…" with \ and " escaped. */
 void vk_array_elem(vk_buf *b, const char *s);

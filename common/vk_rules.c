@@ -31,15 +31,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VK_NIK_LEN 16
-#define VK_NAME_MAX 100
+#define VK_NIK_LEN          16
+#define VK_NAME_MAX         100
 #define VK_PHONE_MAX_DIGITS 20
 
 /* ---- helpers ---- */
 
-
-static bool vk_is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool vk_is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+static bool vk_is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+static bool vk_is_alpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 static char vk_upper(char c) {
     if (c >= 'a' && c <= 'z')
         return (char)(c - 'a' + 'A');
@@ -55,7 +58,9 @@ static const char *vk_char_desc(unsigned char c, char buf[8]) {
     return buf;
 }
 
-static int vk_two_digits(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+static int vk_two_digits(const char *p) {
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
 
 static bool vk_all_digits(const char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -65,8 +70,8 @@ static bool vk_all_digits(const char *p, size_t n) {
 }
 
 static const char *const vk_month_names[13] = {
-    "", "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December"};
+    "",     "January", "February",  "March",   "April",    "May",     "June",
+    "July", "August",  "September", "October", "November", "December"};
 
 /* The most days month m (1-12) ever has; February counts 29. */
 static int vk_max_days_in_month(int m) {
@@ -76,7 +81,9 @@ static int vk_max_days_in_month(int m) {
 
 /* ---- dates ---- */
 
-static bool vk_is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static bool vk_is_leap(int y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int vk_days_in_month(int y, int m) {
     return (m == 2 && !vk_is_leap(y)) ? 28 : vk_max_days_in_month(m);
@@ -86,9 +93,9 @@ static int vk_days_in_month(int y, int m) {
 static int64_t vk_days_from_civil(int64_t y, int m, int d) {
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;                                  /* 0..399 */
+    const int64_t yoe = y - era * 400;                                   /* 0..399 */
     const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* 0..146096 */
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
     return era * 146097 + doe - 719468;
 }
 
@@ -209,9 +216,10 @@ static int vk_nik_check_birth(const char *nik, vk_nik_info *info, char *err, siz
     if (info->birth_day <= vk_max_days_in_month(mm))
         return 0;
     if (dd > 40)
-        return vk_errf(err, errlen, "NIK birth day %02d (%02d for a woman) does not exist in %s "
-                                    "(%d days)", dd, info->birth_day, vk_month_names[mm],
-                       vk_max_days_in_month(mm));
+        return vk_errf(err, errlen,
+                       "NIK birth day %02d (%02d for a woman) does not exist in %s "
+                       "(%d days)",
+                       dd, info->birth_day, vk_month_names[mm], vk_max_days_in_month(mm));
     return vk_errf(err, errlen, "NIK birth day %02d does not exist in %s (%d days)", dd,
                    vk_month_names[mm], vk_max_days_in_month(mm));
 }
@@ -276,11 +284,13 @@ static int vk_phone_digits(const char *in, char digits[VK_PHONE_MAX_DIGITS + 1],
         } else if (c == '+' && n == 0 && !*plus) {
             *plus = true;
         } else if (c == '+') {
-            return vk_errf(err, errlen, "phone number has '+' at position %zu; only a leading + "
-                                        "is allowed", i + 1);
+            return vk_errf(err, errlen,
+                           "phone number has '+' at position %zu; only a leading + "
+                           "is allowed",
+                           i + 1);
         } else if (vk_is_alpha(c)) {
-            return vk_errf(err, errlen, "phone number contains the letter '%c' at position %zu",
-                           c, i + 1);
+            return vk_errf(err, errlen, "phone number contains the letter '%c' at position %zu", c,
+                           i + 1);
         } else {
             return vk_errf(err, errlen,
                            "phone number contains %s at position %zu; only digits, a leading +, "
@@ -335,8 +345,7 @@ static int vk_phone_check_national(const char *nsn, char *err, size_t errlen) {
                    nsn[0]);
 }
 
-static int vk_phone_to_e164(const char *in, char *out, size_t outlen, char *err,
-                            size_t errlen) {
+static int vk_phone_to_e164(const char *in, char *out, size_t outlen, char *err, size_t errlen) {
     char digits[VK_PHONE_MAX_DIGITS + 1];
     size_t ndigits = 0;
     bool plus = false;
@@ -462,8 +471,8 @@ static size_t vk_name_multibyte(vk_name_out *w, const unsigned char *s, size_t p
     if (cp == 0xA0) {
         w->pending_space = true;
     } else if (cp < 0xA0) {
-        vk_errf(err, errlen, "name contains control character U+%04X at position %zu",
-                (unsigned)cp, pos);
+        vk_errf(err, errlen, "name contains control character U+%04X at position %zu", (unsigned)cp,
+                pos);
         return 0;
     } else if (cp <= 0xBF || cp == 0xD7 || cp == 0xF7) {
         vk_errf(err, errlen, "name contains the symbol U+%04X at position %zu, not a letter",
@@ -482,8 +491,8 @@ static int vk_name_check_result(const vk_name_out *w, char *err, size_t errlen) 
     if (!w->has_letter)
         return vk_errf(err, errlen, "name has no letters");
     if (w->n > VK_NAME_MAX)
-        return vk_errf(err, errlen, "name is %zu bytes long after normalization, at most %d",
-                       w->n, VK_NAME_MAX);
+        return vk_errf(err, errlen, "name is %zu bytes long after normalization, at most %d", w->n,
+                       VK_NAME_MAX);
     if (w->n + 1 > w->cap)
         return vk_errf(err, errlen, "output buffer too small for the name (%zu bytes)", w->n);
     return 0;

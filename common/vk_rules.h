@@ -20,9 +20,9 @@ typedef struct vk_nik_info {
     int district;  /* kecamatan within the regency */
     int birth_day; /* 1..31, with the +40 removed */
     int birth_month;
-    int birth_yy;  /* two-digit year */
-    vk_sex sex;    /* P when the day had 40 added */
-    int serial;    /* 1..9999 */
+    int birth_yy; /* two-digit year */
+    vk_sex sex;   /* P when the day had 40 added */
+    int serial;   /* 1..9999 */
 } vk_nik_info;
 
 /**
@@ -102,7 +102,8 @@ void vk_derive_event_id(const char *service, const char *input_event_id, int n, 
 
 /** @brief Parses a UUID in 8-4-4-4-12 hex form (any case). Returns 0, or -1. */
 int vk_uuid_parse(const char *s, uint8_t out[16]);
-/** @brief Writes @p uuid in 8-4-4-4-12 form, lower case, 36 chars + NUL (vk_uuid_parse's inverse). */
+/** @brief Writes @p uuid in 8-4-4-4-12 form, lower case, 36 chars + NUL (vk_uuid_parse's inverse).
+ */
 void vk_uuid_format(const uint8_t uuid[16], char out[37]);
 
 /* ---- Dates ---- */

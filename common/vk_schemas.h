@@ -1,6 +1,6 @@
 /*
- * vk_schemas.h — the Avro contract (schemas/NAME.avsc) and the SQL migrations (db/migrations/NNN_NAME.sql)
- * compiled into every binary.
+ * vk_schemas.h — the Avro contract (schemas/NAME.avsc) and the SQL migrations
+ * (db/migrations/NNN_NAME.sql) compiled into every binary.
  *
  * The table is generated at build time by cmake/embed_schemas.cmake; it ends with {NULL, NULL}.
  */

@@ -96,4 +96,6 @@ bool vk_strmap_get(const vk_strmap *m, const char *key, long *value) {
     return true;
 }
 
-size_t vk_strmap_count(const vk_strmap *m) { return m->count; }
+size_t vk_strmap_count(const vk_strmap *m) {
+    return m->count;
+}

@@ -14,8 +14,8 @@ static void diff_str(char *reason, size_t len, size_t *used, const char *field, 
                      const char *b) {
     if (strcmp(a, b) == 0 || *used >= len)
         return;
-    int n = snprintf(reason + *used, len - *used, "%s%s: \"%s\" → \"%s\"", *used ? "; " : "",
-                     field, *a ? a : "(none)", *b ? b : "(none)");
+    int n = snprintf(reason + *used, len - *used, "%s%s: \"%s\" → \"%s\"", *used ? "; " : "", field,
+                     *a ? a : "(none)", *b ? b : "(none)");
     if (n > 0)
         *used += (size_t)n;
 }

@@ -33,13 +33,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#define VK_TICKET_BYTES 10 /* 80 bits */
+#define VK_TICKET_BYTES        10 /* 80 bits */
 #define VK_TICKET_DATA_SYMBOLS 16
 
 static const char vk_base32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /* Crockford's check alphabet: the 32 base32 symbols, then * ~ $ = U for 32..36. */
 static const char vk_check_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
-
 
 /** @brief The big-endian number in @p bytes, mod 37, one byte at a time (no bignum). */
 static unsigned vk_mod37_bytes(const uint8_t *bytes, size_t n) {
@@ -118,10 +117,14 @@ static int vk_ticket_collect(const char *in, char sym[VK_TICKET_LEN], size_t pos
         if (vk_check_value(c) < 0) {
             const unsigned char b = (unsigned char)in[i];
             if (b >= 0x20 && b < 0x7f)
-                return vk_errf(err, errlen, "ticket contains '%c' at position %zu, which is "
-                                            "not a ticket symbol", in[i], i + 1);
-            return vk_errf(err, errlen, "ticket contains byte 0x%02X at position %zu, which is "
-                                        "not a ticket symbol", b, i + 1);
+                return vk_errf(err, errlen,
+                               "ticket contains '%c' at position %zu, which is "
+                               "not a ticket symbol",
+                               in[i], i + 1);
+            return vk_errf(err, errlen,
+                           "ticket contains byte 0x%02X at position %zu, which is "
+                           "not a ticket symbol",
+                           b, i + 1);
         }
         if (n < VK_TICKET_LEN) {
             sym[n] = c;
@@ -147,8 +150,10 @@ static int vk_ticket_check(const char *in, char sym[VK_TICKET_LEN], char *err, s
     for (size_t i = 0; i < VK_TICKET_DATA_SYMBOLS; i++) {
         const int v = vk_check_value(sym[i]);
         if (v >= 32)
-            return vk_errf(err, errlen, "ticket symbol '%c' at position %zu may only be the "
-                                        "last (check) symbol", sym[i], pos[i]);
+            return vk_errf(err, errlen,
+                           "ticket symbol '%c' at position %zu may only be the "
+                           "last (check) symbol",
+                           sym[i], pos[i]);
         r = (r * 32 + (unsigned)v) % 37; /* same number as the 10 bytes, so the same remainder */
     }
     if ((int)r != vk_check_value(sym[VK_TICKET_DATA_SYMBOLS]))

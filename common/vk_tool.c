@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define LOG_FIRST_FAILURES 20
-#define LOG_EVERY_FAILURE 10000
+#define LOG_EVERY_FAILURE  10000
 
 /* Escapes " and \ and line breaks, so a reason fits in a logfmt "..." value. */
 static void quote(const char *in, char *out, size_t outlen) {
@@ -207,7 +207,9 @@ void vk_sender_flush(vk_sender *s, int64_t timeout_ms) {
     s->closed = true;
 }
 
-void vk_sender_stats_get(const vk_sender *s, vk_sender_stats *out) { *out = s->st; }
+void vk_sender_stats_get(const vk_sender *s, vk_sender_stats *out) {
+    *out = s->st;
+}
 
 int vk_sender_report(const vk_sender *s, const char *what, unsigned long count,
                      unsigned long refused, bool run_failed) {
@@ -220,7 +222,9 @@ int vk_sender_report(const vk_sender *s, const char *what, unsigned long count,
     return (s->st.failed || run_failed) ? 1 : refused ? 3 : 0;
 }
 
-bool vk_sender_fatal(const vk_sender *s) { return s->fatal; }
+bool vk_sender_fatal(const vk_sender *s) {
+    return s->fatal;
+}
 
 void vk_sender_destroy(vk_sender *s) {
     if (!s)

@@ -77,8 +77,8 @@ void vk_derive_event_id(const char *service, const char *input_event_id, int n, 
     service = service ? service : "";
     input_event_id = input_event_id ? input_event_id : "";
     const vk_uuid_part parts[] = {
-        {service, strlen(service)}, {"/", 1}, {input_event_id, strlen(input_event_id)},
-        {"/", 1}, {num, (size_t)num_len},
+        {service, strlen(service)}, {"/", 1}, {input_event_id, strlen(input_event_id)}, {"/", 1},
+        {num, (size_t)num_len},
     };
     uint8_t uuid[16];
     vk_uuid_v5_parts(VK_UUID_NAMESPACE, parts, sizeof parts / sizeof parts[0], uuid);

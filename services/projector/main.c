@@ -28,14 +28,15 @@ static const vk_config_doc keys[] = {
     {"batch.max", "5000", "events per database transaction at most"},
     {"batch.ms", "200", "milliseconds a batch waits to fill at most"},
     {"facilities.file", NULL, "facility reference CSV (code,name,kind,district) to load"},
-    {"vaccines.file", NULL, "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
+    {"vaccines.file", NULL,
+     "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
     {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
 };
 
-static const vk_program program = {
-    "vaksin-projector", "vaksin.target.events → the PostgreSQL read model", NULL, keys};
+static const vk_program program = {"vaksin-projector",
+                                   "vaksin.target.events → the PostgreSQL read model", NULL, keys};
 
 typedef struct app {
     const vk_config *cfg;
@@ -155,9 +156,9 @@ static int load_facilities(PGconn *db, const char *path) {
 static void log_metrics(app *a) {
     const projector_stats *s = projector_get_stats(a->proj);
     vk_info("msg=metrics events=%" PRIu64 " applied=%" PRIu64 " unchanged=%" PRIu64
-            " rejected=%" PRIu64 " duplicates=%" PRIu64 " undecodable=%" PRIu64
-            " batches=%" PRIu64 " ms_decode=%" PRId64 " ms_load=%" PRId64 " ms_decide=%" PRId64
-            " ms_write=%" PRId64 " ms_commit=%" PRId64,
+            " rejected=%" PRIu64 " duplicates=%" PRIu64 " undecodable=%" PRIu64 " batches=%" PRIu64
+            " ms_decode=%" PRId64 " ms_load=%" PRId64 " ms_decide=%" PRId64 " ms_write=%" PRId64
+            " ms_commit=%" PRId64,
             s->events, s->applied, s->unchanged, s->rejected, s->duplicates, s->undecodable,
             s->batches, s->ms_decode, s->ms_load, s->ms_decide, s->ms_write, s->ms_commit);
 }

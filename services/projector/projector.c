@@ -35,9 +35,9 @@ enum {
     EV_SCREENED = 2,
     EV_VACCINATED = 3,
 };
-static const char *const event_types[] = {"TicketIssued",        "Registered",
-                                          "Screened",            "Vaccinated",
-                                          "VerificationPending", "VerificationEnriched"};
+static const char *const event_types[] = {
+    "TicketIssued", "Registered",          "Screened",
+    "Vaccinated",   "VerificationPending", "VerificationEnriched"};
 
 typedef enum outcome { OUT_NONE, OUT_APPLIED, OUT_UNCHANGED, OUT_REJECTED, OUT_DUPLICATE } outcome;
 
@@ -47,7 +47,7 @@ typedef struct pevent {
     char event_id[37], nik[17], causation[64], source[64], actor[64];
     bool has_actor;
     int64_t occurred_at;
-    vk_target t;       /* TicketIssued */
+    vk_target t;        /* TicketIssued */
     vk_desk_event desk; /* Registered, Screened, Vaccinated: strings point into the arrays below */
     char facility[32], vaccine[32], batch[64];
     outcome out;
@@ -62,8 +62,8 @@ typedef struct pstate {
     bool created; /* by this batch: to insert */
     char created_event_id[37];
     int64_t created_at;
-    vk_person person;                   /* dose rows */
-    unsigned dirty;                     /* bit d-1: dose d changed, to upsert */
+    vk_person person;                     /* dose rows */
+    unsigned dirty;                       /* bit d-1: dose d changed, to upsert */
     char dose_event_id[VK_MAX_DOSES][37]; /* last event that changed dose d */
     int64_t dose_updated_at[VK_MAX_DOSES];
 } pstate;
@@ -124,8 +124,12 @@ void projector_destroy(projector *p) {
     free(p);
 }
 
-int projector_pending(const projector *p) { return p->n; }
-const projector_stats *projector_get_stats(const projector *p) { return &p->stats; }
+int projector_pending(const projector *p) {
+    return p->n;
+}
+const projector_stats *projector_get_stats(const projector *p) {
+    return &p->stats;
+}
 
 void projector_discard(projector *p) {
     for (int i = 0; i < p->n; i++)
@@ -184,9 +188,9 @@ static void decode_desk(const avro_value_t *pl, pevent *e) {
     const char *s;
     int32_t v;
     bool has;
-    d->kind = e->type == EV_REGISTERED  ? VK_DESK_REGISTERED
-              : e->type == EV_SCREENED  ? VK_DESK_SCREENED
-                                        : VK_DESK_VACCINATED;
+    d->kind = e->type == EV_REGISTERED ? VK_DESK_REGISTERED
+              : e->type == EV_SCREENED ? VK_DESK_SCREENED
+                                       : VK_DESK_VACCINATED;
     d->occurred_at = e->occurred_at;
     vk_get_int(pl, "dose", &v);
     d->dose = v;
@@ -474,8 +478,8 @@ static void apply_desk(projector *p, pevent *e) {
     pstate *s = state_of(p, e->nik);
     s->person.is_target = s->exists;
     char code[32], reason[512];
-    switch (vk_dose_apply(&s->person, &e->desk, p->catalog, code, sizeof code, reason,
-                          sizeof reason)) {
+    switch (
+        vk_dose_apply(&s->person, &e->desk, p->catalog, code, sizeof code, reason, sizeof reason)) {
     case VK_DESK_APPLIED: {
         int i = e->desk.dose - 1;
         s->dirty |= 1u << i;
@@ -618,20 +622,21 @@ static int write_doses(projector *p, PGconn *db) {
         p->temp_tables_pid = PQbackendPID(db);
     }
     return vk_pg_copy(db, "COPY dose_in FROM STDIN", b) ||
-                   vk_pg_exec(db,
-                              "INSERT INTO dose SELECT * FROM dose_in ON CONFLICT (nik, dose) DO UPDATE SET"
-                              " status = EXCLUDED.status, visits = EXCLUDED.visits,"
-                              " registered_facility = EXCLUDED.registered_facility,"
-                              " registered_at = EXCLUDED.registered_at,"
-                              " screening_result = EXCLUDED.screening_result,"
-                              " screening_facility = EXCLUDED.screening_facility,"
-                              " screened_at = EXCLUDED.screened_at, temperature_c = EXCLUDED.temperature_c,"
-                              " systolic = EXCLUDED.systolic, diastolic = EXCLUDED.diastolic,"
-                              " vaccine = EXCLUDED.vaccine, batch = EXCLUDED.batch,"
-                              " vaccinating_facility = EXCLUDED.vaccinating_facility,"
-                              " vaccinated_at = EXCLUDED.vaccinated_at,"
-                              " updated_event_id = EXCLUDED.updated_event_id,"
-                              " updated_at = EXCLUDED.updated_at")
+                   vk_pg_exec(db, "INSERT INTO dose SELECT * FROM dose_in ON CONFLICT (nik, dose) "
+                                  "DO UPDATE SET"
+                                  " status = EXCLUDED.status, visits = EXCLUDED.visits,"
+                                  " registered_facility = EXCLUDED.registered_facility,"
+                                  " registered_at = EXCLUDED.registered_at,"
+                                  " screening_result = EXCLUDED.screening_result,"
+                                  " screening_facility = EXCLUDED.screening_facility,"
+                                  " screened_at = EXCLUDED.screened_at, temperature_c = "
+                                  "EXCLUDED.temperature_c,"
+                                  " systolic = EXCLUDED.systolic, diastolic = EXCLUDED.diastolic,"
+                                  " vaccine = EXCLUDED.vaccine, batch = EXCLUDED.batch,"
+                                  " vaccinating_facility = EXCLUDED.vaccinating_facility,"
+                                  " vaccinated_at = EXCLUDED.vaccinated_at,"
+                                  " updated_event_id = EXCLUDED.updated_event_id,"
+                                  " updated_at = EXCLUDED.updated_at")
                ? -1
                : 0;
 }
@@ -832,14 +837,21 @@ static void count(projector *p) {
     for (int i = 0; i < p->n; i++) {
         s->events++;
         switch (p->ev[i].out) {
-        case OUT_APPLIED: s->applied++; break;
-        case OUT_UNCHANGED: s->unchanged++; break;
+        case OUT_APPLIED:
+            s->applied++;
+            break;
+        case OUT_UNCHANGED:
+            s->unchanged++;
+            break;
         case OUT_REJECTED:
             s->rejected++;
             s->undecodable += p->ev[i].type == EV_UNDECODABLE;
             break;
-        case OUT_DUPLICATE: s->duplicates++; break;
-        case OUT_NONE: break;
+        case OUT_DUPLICATE:
+            s->duplicates++;
+            break;
+        case OUT_NONE:
+            break;
         }
     }
 }
@@ -888,10 +900,11 @@ int projector_load_offsets(projector *p, PGconn *db, rd_kafka_topic_partition_li
         char part[16];
         snprintf(part, sizeof part, "%" PRId32, parts->elems[i].partition);
         const char *params[3] = {p->group, parts->elems[i].topic, part};
-        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                                  "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
-                                  " AND topic = $2 AND partition = $3::int",
-                                  3, params);
+        PGresult *r =
+            vk_pg_query(db, PGRES_TUPLES_OK,
+                        "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
+                        " AND topic = $2 AND partition = $3::int",
+                        3, params);
         if (!r)
             return -1;
         parts->elems[i].offset =

@@ -90,8 +90,7 @@ static void cache_put(reg_resolver *r, const char *ticket, const char *nik) {
         vk_strmap_clear(r->cache); /* out of memory: run without the entries, not without memory */
 }
 
-int reg_resolver_lookup(void *arg, const char *ticket, char nik_out[17], char *err,
-                        size_t errlen) {
+int reg_resolver_lookup(void *arg, const char *ticket, char nik_out[17], char *err, size_t errlen) {
     reg_resolver *r = arg;
     long cached;
     if (r->cache && vk_strmap_get(r->cache, ticket, &cached)) {

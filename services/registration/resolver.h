@@ -22,7 +22,6 @@ void reg_resolver_destroy(reg_resolver *r);
  * @brief A reg_resolve_fn (handler.h) with @p arg a reg_resolver: 1 and the NIK when a target
  * has this ticket, 0 when none has, -1 with @p err when the database cannot be asked.
  */
-int reg_resolver_lookup(void *arg, const char *ticket, char nik_out[17], char *err,
-                        size_t errlen);
+int reg_resolver_lookup(void *arg, const char *ticket, char nik_out[17], char *err, size_t errlen);
 
 #endif

@@ -160,8 +160,8 @@ static vk_handled check_answers(const avro_value_t *v, screening *s, vk_dead *de
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->answers[j].code, a->code) == 0)
                 return vk_refuse(dead, "INVALID_ANSWERS",
-                                 "answers[%zu].code: %s is answered twice (also answers[%zu])",
-                                 i, a->code, j);
+                                 "answers[%zu].code: %s is answered twice (also answers[%zu])", i,
+                                 a->code, j);
     }
     s->n_answers = n;
     return VK_OK;
@@ -202,8 +202,8 @@ static vk_handled check_consistency(const screening_ctx *c, const screening *s, 
 static int write_screened(screening_ctx *c, const screening *s, vk_outputs *out, char *err,
                           size_t errlen) {
     avro_value_t p, answers, item, yes;
-    avro_value_t *e = vk_target_event_begin(c->enc, SCREENING_SERVICE, &s->env, 0,
-                                            s->visit.nik, VK_TARGET_SCREENED, &p, err, errlen);
+    avro_value_t *e = vk_target_event_begin(c->enc, SCREENING_SERVICE, &s->env, 0, s->visit.nik,
+                                            VK_TARGET_SCREENED, &p, err, errlen);
     if (!e)
         return -1;
     int rc = vk_set_int(&p, "dose", s->visit.dose) |

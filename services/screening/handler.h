@@ -16,14 +16,14 @@
 /* Plausible measurements: outside these a figure is a typo, whatever the result. */
 #define SCREENING_MIN_TEMPERATURE_C 30.0f
 #define SCREENING_MAX_TEMPERATURE_C 45.0f
-#define SCREENING_MIN_SYSTOLIC 50
-#define SCREENING_MAX_SYSTOLIC 300
-#define SCREENING_MIN_DIASTOLIC 30
-#define SCREENING_MAX_DIASTOLIC 200
+#define SCREENING_MIN_SYSTOLIC      50
+#define SCREENING_MAX_SYSTOLIC      300
+#define SCREENING_MIN_DIASTOLIC     30
+#define SCREENING_MAX_DIASTOLIC     200
 /* Answers: codes of the screening form, [A-Z0-9_]{1,32}, unique, at most this many. */
 #define SCREENING_MAX_ANSWERS 64
-#define SCREENING_MAX_CODE 32
-#define SCREENING_MAX_NOTE 500 /* bytes */
+#define SCREENING_MAX_CODE    32
+#define SCREENING_MAX_NOTE    500 /* bytes */
 
 typedef struct screening_ctx screening_ctx;
 

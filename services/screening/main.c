@@ -19,8 +19,8 @@ static const vk_config_doc keys[] = {
     VK_STAGE_KEYS("vaksin-screening"),
 };
 
-static const vk_program program = {
-    "vaksin-screening", "desk 2 screenings → checked Screened events", NULL, keys};
+static const vk_program program = {"vaksin-screening",
+                                   "desk 2 screenings → checked Screened events", NULL, keys};
 
 int main(int argc, char **argv) {
     vk_config *cfg = vk_config_new();

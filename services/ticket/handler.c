@@ -122,15 +122,14 @@ static vk_handled check_contact(ticket_ctx *c, const avro_value_t *v, target *t,
     }
     if (t->category && !*t->category)
         t->category = NULL;
-    if (t->has_sched && (t->scheduled_date < 18628 /* 2021-01-01 */ ||
-                         t->scheduled_date > c->max_date))
+    if (t->has_sched &&
+        (t->scheduled_date < 18628 /* 2021-01-01 */ || t->scheduled_date > c->max_date))
         return vk_refuse(dead, "INVALID_SCHEDULED_DATE",
                          "scheduled_date: outside 2021-01-01 .. two years from now");
     return VK_OK;
 }
 
-static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *err,
-                        size_t errlen) {
+static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *err, size_t errlen) {
     char ticket[VK_TICKET_LEN + 1];
     vk_ticket_from_nik(c->secret, c->secret_len, t->nik, ticket);
     avro_value_t p, flags, item;
@@ -154,8 +153,7 @@ static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *e
     return vk_target_event_add(c->enc, e, t->nik, out, err, errlen);
 }
 
-vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
-                         vk_dead *dead) {
+vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, vk_dead *dead) {
     ticket_ctx *c = ctx;
     avro_value_t *v;
     target t;

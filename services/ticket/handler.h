@@ -24,7 +24,6 @@ void ticket_ctx_destroy(ticket_ctx *ctx);
  * keyed by NIK, with event id UUIDv5("vaksin-ticket/<input id>/0"). Refusals name the field and
  * what is wrong. Never touches the network: a pure function of the message and the secret.
  */
-vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
-                         vk_dead *dead);
+vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, vk_dead *dead);
 
 #endif

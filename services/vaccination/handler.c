@@ -80,7 +80,9 @@ typedef struct vaccination {
     int64_t vaccinated_at;
 } vaccination;
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Trims ASCII white space and upper-cases ASCII letters into @p out. Returns the length, or -1
  * when it does not fit. */
@@ -112,9 +114,8 @@ static vk_handled check_batch(const char *batch, vaccination *x, vk_dead *dead) 
     char buf[VACCINATION_MAX_BATCH + 1];
     int n = trim_upper(batch, buf, sizeof buf);
     if (n < 0)
-        return vk_refuse(dead, "INVALID_BATCH",
-                         "batch: \"%.40s\" is longer than %d characters", batch,
-                         VACCINATION_MAX_BATCH);
+        return vk_refuse(dead, "INVALID_BATCH", "batch: \"%.40s\" is longer than %d characters",
+                         batch, VACCINATION_MAX_BATCH);
     if (n < VACCINATION_MIN_BATCH)
         return vk_refuse(dead, "INVALID_BATCH",
                          "batch: \"%s\" has %d characters, expected %d to %d", buf, n,
@@ -151,8 +152,8 @@ static vk_handled check_time(vaccination *x, vk_dead *dead) {
     return VK_OK;
 }
 
-static vk_handled check_dose_given(const vaccination_ctx *c, const avro_value_t *v,
-                                   vaccination *x, vk_dead *dead) {
+static vk_handled check_dose_given(const vaccination_ctx *c, const avro_value_t *v, vaccination *x,
+                                   vk_dead *dead) {
     const char *vaccine, *batch;
     if (vk_get_str(v, "vaccine", &vaccine) || vk_get_str(v, "batch", &batch) ||
         vk_get_long(v, "vaccinated_at", &x->vaccinated_at))
@@ -165,15 +166,14 @@ static vk_handled check_dose_given(const vaccination_ctx *c, const avro_value_t 
     return h;
 }
 
-static int write_vaccinated(vaccination_ctx *c, const vaccination *x, vk_outputs *out,
-                            char *err, size_t errlen) {
+static int write_vaccinated(vaccination_ctx *c, const vaccination *x, vk_outputs *out, char *err,
+                            size_t errlen) {
     avro_value_t p;
-    avro_value_t *e = vk_target_event_begin(c->enc, VACCINATION_SERVICE, &x->env, 0,
-                                            x->visit.nik, VK_TARGET_VACCINATED, &p, err, errlen);
+    avro_value_t *e = vk_target_event_begin(c->enc, VACCINATION_SERVICE, &x->env, 0, x->visit.nik,
+                                            VK_TARGET_VACCINATED, &p, err, errlen);
     if (!e)
         return -1;
-    if (vk_set_int(&p, "dose", x->visit.dose) |
-        vk_set_str(&p, "facility_code", x->visit.facility) |
+    if (vk_set_int(&p, "dose", x->visit.dose) | vk_set_str(&p, "facility_code", x->visit.facility) |
         vk_set_str(&p, "vaccine", x->vaccine->code) | vk_set_str(&p, "batch", x->batch) |
         vk_set_long(&p, "vaccinated_at", x->vaccinated_at)) {
         snprintf(err, errlen, "cannot fill Vaccinated: %s", avro_strerror());

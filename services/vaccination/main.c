@@ -18,8 +18,8 @@ static const vk_config_doc keys[] = {
     VK_STAGE_KEYS("vaksin-vaccination"),
 };
 
-static const vk_program program = {
-    "vaksin-vaccination", "desk 4 vaccinations → checked Vaccinated events", NULL, keys};
+static const vk_program program = {"vaksin-vaccination",
+                                   "desk 4 vaccinations → checked Vaccinated events", NULL, keys};
 
 int main(int argc, char **argv) {
     vk_config *cfg = vk_config_new();

@@ -77,7 +77,7 @@ static void ht_expect_dead_words(ht_fixture *f, vk_handled h, const char *code,
             fail_msg("%s reason \"%s\" lacks \"%s\"", code, f->dead.reason, *words);
     assert_int_equal(0, f->out.n);
 }
-#define ht_expect_dead(f, h, code, ...)                                                          \
+#define ht_expect_dead(f, h, code, ...)                                                            \
     ht_expect_dead_words((f), (h), (code), (const char *const[]){__VA_ARGS__, NULL})
 
 /**
@@ -97,8 +97,8 @@ static void ht_expect_event(ht_fixture *f, const char *service, const char *inpu
     assert_string_equal(VK_TOPIC_TARGET_EVENTS, f->out.items[0].topic);
     assert_int_equal(strlen(nik), f->out.items[0].key.len);
     assert_memory_equal(nik, f->out.items[0].key.data, strlen(nik));
-    if (vk_decoder_decode(f->event, f->out.items[0].value.data, f->out.items[0].value.len, &e,
-                          err, sizeof err))
+    if (vk_decoder_decode(f->event, f->out.items[0].value.data, f->out.items[0].value.len, &e, err,
+                          sizeof err))
         fail_msg("output is no TargetEvent: %s", err);
     vk_derive_event_id(service, input_id, 0, id);
     assert_int_equal(0, vk_get_str(e, "event_id", &s));

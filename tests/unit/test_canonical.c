@@ -29,7 +29,9 @@ static json_t *load_vectors(void) {
     return v;
 }
 
-static uint64_t hex64(const char *hex) { return strtoull(hex, NULL, 16); }
+static uint64_t hex64(const char *hex) {
+    return strtoull(hex, NULL, 16);
+}
 
 /** @brief The spec's fingerprint algorithm bit by bit, without a table: a cross-check. */
 static uint64_t crc64_bitwise(const char *s) {

@@ -89,8 +89,8 @@ static void defaults_hold_the_contract_codes(void **state) {
     static const struct {
         const char *code;
         int doses, days;
-    } want[] = {{"CORONAVAC", 2, 28}, {"BIOFARMA", 2, 28}, {"ASTRAZENECA", 2, 84},
-                {"PFIZER", 2, 21},    {"MODERNA", 2, 28},  {"SINOPHARM", 2, 21},
+    } want[] = {{"CORONAVAC", 2, 28}, {"BIOFARMA", 2, 28},  {"ASTRAZENECA", 2, 84},
+                {"PFIZER", 2, 21},    {"MODERNA", 2, 28},   {"SINOPHARM", 2, 21},
                 {"NOVAVAX", 2, 21},   {"SPUTNIK_V", 2, 21}, {"JANSSEN", 1, 0},
                 {"CONVIDECIA", 1, 0}, {"ZIFIVAX", 3, 30}};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -134,7 +134,8 @@ static void loads_quoted_names_any_column_order_bom_and_crlf(void **state) {
 static void refuses_bad_headers(void **state) {
     (void)state;
     expect_load_error("", "F: empty file (expected the header code,name,doses,min_interval_days)");
-    expect_load_error("\n\n", "F: empty file (expected the header code,name,doses,min_interval_days)");
+    expect_load_error("\n\n",
+                      "F: empty file (expected the header code,name,doses,min_interval_days)");
     expect_load_error(HEADER, "F: no vaccines after the header");
     expect_load_error("code,name,doses\nA,B,1\n",
                       "F:1: no min_interval_days column in the header (expected "
@@ -144,13 +145,14 @@ static void refuses_bad_headers(void **state) {
                       "code,name,doses,min_interval_days)");
     expect_load_error("code,name,doses,min_interval_days,Code\n",
                       "F:1: column code appears twice in the header");
-    expect_load_error("code,\"name\n", "F:1: malformed CSV: quoted field not closed at the end of the input");
+    expect_load_error("code,\"name\n",
+                      "F:1: malformed CSV: quoted field not closed at the end of the input");
 }
 
 static void refuses_bad_rows_naming_the_line(void **state) {
     (void)state;
     expect_load_error(HEADER "A,Alpha,2,28\n\nB,Beta,2\n", "F:4: 3 fields, expected 4 "
-                                                          "(code,name,doses,min_interval_days)");
+                                                           "(code,name,doses,min_interval_days)");
     expect_load_error(HEADER "A,Alpha,2,28,\n",
                       "F:2: 5 fields, expected 4 (code,name,doses,min_interval_days)");
     expect_load_error(HEADER ",Alpha,2,28\n", "F:2: empty vaccine code");
@@ -168,9 +170,10 @@ static void refuses_bad_rows_naming_the_line(void **state) {
     expect_load_error(HEADER "A,  ,2,28\n", "F:2: empty vaccine name");
     expect_load_error(HEADER "A,\"Two\nlines\",2,28\n",
                       "F:2: vaccine name holds a line break or control character");
-    expect_load_error(HEADER "A,"
-                             "0123456789012345678901234567890123456789012345678901234567890123456789"
-                             "01234567890123456789012345,2,28\n",
+    expect_load_error(HEADER
+                      "A,"
+                      "0123456789012345678901234567890123456789012345678901234567890123456789"
+                      "01234567890123456789012345,2,28\n",
                       "F:2: vaccine name is longer than 95 bytes");
     expect_load_error(HEADER "A,Alpha,two,28\n", "F:2: doses \"two\" is not a whole number");
     expect_load_error(HEADER "A,Alpha,,28\n", "F:2: doses \"\" is not a whole number");
@@ -184,15 +187,16 @@ static void refuses_bad_rows_naming_the_line(void **state) {
     expect_load_error(HEADER "A,Alpha,2,3651\n", "F:2: min_interval_days 3651 is outside 0..3650");
     expect_load_error(HEADER "A,Alpha,2,0\n",
                       "F:2: min_interval_days must be more than 0 for a 2-dose vaccine");
-    expect_load_error(HEADER "A,\"Alpha\"x,2,28\n", "F:2: malformed CSV: text after a closing quote");
+    expect_load_error(HEADER "A,\"Alpha\"x,2,28\n",
+                      "F:2: malformed CSV: text after a closing quote");
 }
 
 static void limits_of_a_load_are_at_the_bounds(void **state) {
     (void)state;
     vk_catalog cat;
     char err[512];
-    assert_int_equal(0, load_text(HEADER "A,Alpha,8,3650\nB,Beta,1,0\nC,Gamma,1,14\n", &cat, err,
-                                  sizeof err));
+    assert_int_equal(
+        0, load_text(HEADER "A,Alpha,8,3650\nB,Beta,1,0\nC,Gamma,1,14\n", &cat, err, sizeof err));
     assert_int_equal(8, vk_catalog_find(&cat, "A")->doses);
     assert_int_equal(3650, vk_catalog_find(&cat, "A")->min_interval_days);
     assert_int_equal(14, vk_catalog_find(&cat, "C")->min_interval_days);
@@ -260,8 +264,15 @@ static void config_file_and_limits(void **state) {
     (void)state;
     char path[PATH_LEN], err[256] = "";
     write_tmp(HEADER "PFIZER,Comirnaty,2,21\n", path);
-    const char *kv[] = {"vaccines.file", path, "screening.max.temperature.c", "38",
-                        "screening.max.systolic", "160", "screening.max.diastolic", "100", NULL};
+    const char *kv[] = {"vaccines.file",
+                        path,
+                        "screening.max.temperature.c",
+                        "38",
+                        "screening.max.systolic",
+                        "160",
+                        "screening.max.diastolic",
+                        "100",
+                        NULL};
     vk_catalog cat;
     assert_int_equal(0, from_config(kv, &cat, err, sizeof err));
     unlink(path);
@@ -273,8 +284,13 @@ static void config_file_and_limits(void **state) {
     assert_int_equal(100, cat.limits.max_diastolic);
     vk_catalog_free(&cat);
 
-    const char *bounds[] = {"screening.max.temperature.c", "35", "screening.max.systolic", "300",
-                            "screening.max.diastolic", "50", NULL};
+    const char *bounds[] = {"screening.max.temperature.c",
+                            "35",
+                            "screening.max.systolic",
+                            "300",
+                            "screening.max.diastolic",
+                            "50",
+                            NULL};
     assert_int_equal(0, from_config(bounds, &cat, err, sizeof err));
     assert_true(cat.limits.max_temperature_c == 35.0);
     vk_catalog_free(&cat);
@@ -299,14 +315,16 @@ static void config_errors_are_precise(void **state) {
                         "screening.max.temperature.c = 42.01: outside 35 to 42 °C");
     expect_config_error("screening.max.temperature.c", "nan",
                         "screening.max.temperature.c = nan: outside 35 to 42 °C");
-    expect_config_error("screening.max.systolic", "180mmHg",
-                        "screening.max.systolic = \"180mmHg\": not a whole number (mmHg, 50 to 300)");
+    expect_config_error(
+        "screening.max.systolic", "180mmHg",
+        "screening.max.systolic = \"180mmHg\": not a whole number (mmHg, 50 to 300)");
     expect_config_error("screening.max.systolic", "49",
                         "screening.max.systolic = 49: outside 50 to 300 mmHg");
     expect_config_error("screening.max.diastolic", "301",
                         "screening.max.diastolic = 301: outside 50 to 300 mmHg");
-    expect_config_error("screening.max.diastolic", "110.5",
-                        "screening.max.diastolic = \"110.5\": not a whole number (mmHg, 50 to 300)");
+    expect_config_error(
+        "screening.max.diastolic", "110.5",
+        "screening.max.diastolic = \"110.5\": not a whole number (mmHg, 50 to 300)");
     expect_config_error("screening.max.diastolic", "180",
                         "screening.max.diastolic (180) must be below screening.max.systolic (180)");
 }
@@ -319,7 +337,8 @@ static void config_error_in_the_file_names_file_and_line(void **state) {
     vk_catalog cat;
     assert_int_equal(-1, from_config(kv, &cat, err, sizeof err));
     unlink(path);
-    snprintf(want, sizeof want, "%s:3: vaccine code PFIZER appears twice (already on line 2)", path);
+    snprintf(want, sizeof want, "%s:3: vaccine code PFIZER appears twice (already on line 2)",
+             path);
     assert_string_equal(want, err);
 }
 

@@ -131,7 +131,9 @@ static void check_scalar(avro_value_t *v, json_t *j, const char *path) {
     size_t size;
     uint8_t want[256];
     switch (avro_value_get_type(v)) {
-    case AVRO_NULL: assert_true(json_is_null(j)); break;
+    case AVRO_NULL:
+        assert_true(json_is_null(j));
+        break;
     case AVRO_BOOLEAN:
         avro_value_get_boolean(v, &b);
         assert_int_equal(b, json_is_true(j));
@@ -167,17 +169,25 @@ static void check_scalar(avro_value_t *v, json_t *j, const char *path) {
         assert_string_equal(avro_schema_enum_get(avro_value_get_schema(v), i32),
                             json_string_value(j));
         break;
-    default: fail_msg("%s: unexpected type", path);
+    default:
+        fail_msg("%s: unexpected type", path);
     }
 }
 
 /** @brief Fails unless @p v holds exactly the value @p j (Avro JSON encoding). */
 static void check_value(avro_value_t *v, json_t *j, const char *path) {
     switch (avro_value_get_type(v)) {
-    case AVRO_UNION: check_union(v, j, path); break;
-    case AVRO_RECORD: check_record(v, j, path); break;
-    case AVRO_ARRAY: check_array(v, j, path); break;
-    default: check_scalar(v, j, path);
+    case AVRO_UNION:
+        check_union(v, j, path);
+        break;
+    case AVRO_RECORD:
+        check_record(v, j, path);
+        break;
+    case AVRO_ARRAY:
+        check_array(v, j, path);
+        break;
+    default:
+        check_scalar(v, j, path);
     }
 }
 
@@ -213,18 +223,35 @@ static void fill_value(avro_value_t *v, json_t *j) {
             fill_value(&child, json_array_get(j, i));
         }
         break;
-    case AVRO_NULL: avro_value_set_null(v); break;
-    case AVRO_BOOLEAN: avro_value_set_boolean(v, json_is_true(j)); break;
-    case AVRO_INT32: avro_value_set_int(v, (int32_t)json_integer_value(j)); break;
-    case AVRO_INT64: avro_value_set_long(v, json_integer_value(j)); break;
-    case AVRO_FLOAT: avro_value_set_float(v, (float)json_number_value(j)); break;
-    case AVRO_DOUBLE: avro_value_set_double(v, json_number_value(j)); break;
-    case AVRO_STRING: avro_value_set_string(v, json_string_value(j)); break;
-    case AVRO_BYTES: avro_value_set_bytes(v, bytes, latin1(j, bytes, sizeof bytes)); break;
+    case AVRO_NULL:
+        avro_value_set_null(v);
+        break;
+    case AVRO_BOOLEAN:
+        avro_value_set_boolean(v, json_is_true(j));
+        break;
+    case AVRO_INT32:
+        avro_value_set_int(v, (int32_t)json_integer_value(j));
+        break;
+    case AVRO_INT64:
+        avro_value_set_long(v, json_integer_value(j));
+        break;
+    case AVRO_FLOAT:
+        avro_value_set_float(v, (float)json_number_value(j));
+        break;
+    case AVRO_DOUBLE:
+        avro_value_set_double(v, json_number_value(j));
+        break;
+    case AVRO_STRING:
+        avro_value_set_string(v, json_string_value(j));
+        break;
+    case AVRO_BYTES:
+        avro_value_set_bytes(v, bytes, latin1(j, bytes, sizeof bytes));
+        break;
     case AVRO_ENUM:
         avro_value_set_enum(v, avro_schema_enum_get_by_name(s, json_string_value(j)));
         break;
-    default: fail_msg("unexpected type");
+    default:
+        fail_msg("unexpected type");
     }
 }
 
@@ -319,22 +346,39 @@ static void fill_random(avro_value_t *v, int depth) {
             fill_random(&child, depth + 1);
         }
         break;
-    case AVRO_NULL: avro_value_set_null(v); break;
-    case AVRO_BOOLEAN: avro_value_set_boolean(v, rnd() & 1); break;
-    case AVRO_INT32: avro_value_set_int(v, (int32_t)rnd()); break;
-    case AVRO_INT64: avro_value_set_long(v, (int64_t)((uint64_t)rnd() << 32 | rnd())); break;
-    case AVRO_FLOAT: avro_value_set_float(v, (float)(rnd() % 100000) / 8); break;
-    case AVRO_DOUBLE: avro_value_set_double(v, (double)rnd() / 3); break;
+    case AVRO_NULL:
+        avro_value_set_null(v);
+        break;
+    case AVRO_BOOLEAN:
+        avro_value_set_boolean(v, rnd() & 1);
+        break;
+    case AVRO_INT32:
+        avro_value_set_int(v, (int32_t)rnd());
+        break;
+    case AVRO_INT64:
+        avro_value_set_long(v, (int64_t)((uint64_t)rnd() << 32 | rnd()));
+        break;
+    case AVRO_FLOAT:
+        avro_value_set_float(v, (float)(rnd() % 100000) / 8);
+        break;
+    case AVRO_DOUBLE:
+        avro_value_set_double(v, (double)rnd() / 3);
+        break;
     case AVRO_STRING:
         snprintf(text, sizeof text, "s%u-\xc3\xa9", rnd());
         avro_value_set_string(v, text);
         break;
-    case AVRO_BYTES: avro_value_set_bytes(v, bytes, rnd() % sizeof bytes); break;
+    case AVRO_BYTES:
+        avro_value_set_bytes(v, bytes, rnd() % sizeof bytes);
+        break;
     case AVRO_ENUM:
         avro_value_set_enum(v, (int)(rnd() % (uint32_t)avro_schema_enum_number_of_symbols(s)));
         break;
-    case AVRO_FIXED: avro_value_set_fixed(v, bytes, (size_t)avro_schema_fixed_size(s)); break;
-    default: fail_msg("unexpected type");
+    case AVRO_FIXED:
+        avro_value_set_fixed(v, bytes, (size_t)avro_schema_fixed_size(s));
+        break;
+    default:
+        fail_msg("unexpected type");
     }
 }
 

@@ -32,8 +32,8 @@ static char *write_file(const char *text, mode_t mode) {
 
 static void precedence_default_file_env_cli(void **state) {
     (void)state;
-    char *path = write_file("# comment\nbatch.max = 1000\nticket.secret=abc\nlog.level=warn\n",
-                            0600);
+    char *path =
+        write_file("# comment\nbatch.max = 1000\nticket.secret=abc\nlog.level=warn\n", 0600);
     setenv("VAKSIN_BATCH_MAX", "2000", 1);
     setenv("VAKSIN_PG", "host=/tmp dbname=vaksin", 1);
     char *argv[] = {"vaksin-test", "--config", path, "-X", "kafka.linger.ms=7", "rest", NULL};

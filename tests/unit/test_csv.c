@@ -29,8 +29,8 @@ static int collect(const vk_csv_row *row, void *ctx) {
     for (size_t i = 0; i < row->n; i++) {
         /* fields are NUL-terminated and their length is exact */
         assert_int_equal(strlen(row->fields[i].data), row->fields[i].len);
-        s->len += (size_t)snprintf(s->out + s->len, sizeof s->out - s->len, "%s%s",
-                                   i ? "|" : "", row->fields[i].data);
+        s->len += (size_t)snprintf(s->out + s->len, sizeof s->out - s->len, "%s%s", i ? "|" : "",
+                                   row->fields[i].data);
     }
     s->len += (size_t)snprintf(s->out + s->len, sizeof s->out - s->len, "]%s%s\n",
                                row->error ? " !" : "", row->error ? row->error : "");
@@ -55,8 +55,7 @@ static void parse_chunked(char sep, const char *in, size_t len, size_t chunk, si
 }
 
 /* Parses whole and in every chunk size; all must render as @p want. */
-static void check_limit(char sep, const char *in, size_t len, const char *want,
-                        size_t max_record) {
+static void check_limit(char sep, const char *in, size_t len, const char *want, size_t max_record) {
     sink s;
     parse_chunked(sep, in, len, len ? len : 1, &s, max_record);
     if (strcmp(s.out, want) != 0)
@@ -77,8 +76,8 @@ static void test_line_ends(void **state) {
     check(',', "a,b\nc,d\n", "1:[a|b]\n2:[c|d]\n");
     check(',', "a,b\r\nc,d\r\n", "1:[a|b]\n2:[c|d]\n");
     check(',', "a,b\rc,d\r", "1:[a|b]\n2:[c|d]\n");
-    check(',', "a,b\nc,d", "1:[a|b]\n2:[c|d]\n");            /* no final line end */
-    check(',', "a\n\n\r\n\nb\n", "1:[a]\n5:[b]\n");           /* blank lines skipped */
+    check(',', "a,b\nc,d", "1:[a|b]\n2:[c|d]\n");   /* no final line end */
+    check(',', "a\n\n\r\n\nb\n", "1:[a]\n5:[b]\n"); /* blank lines skipped */
     check(',', "", "");
     check(',', "\n\n", "");
 }
@@ -109,7 +108,11 @@ static void test_bom(void **state) {
     check(',', "\xEF\xBBx,y\n", "1:[\xEF\xBBx|y]\n");
     check(',', "\xEF", "1:[\xEF]\n");
     /* only at the very start */
-    check(',', "a\n\xEF\xBB\xBF" "b\n", "1:[a]\n2:[\xEF\xBB\xBF" "b]\n");
+    check(',',
+          "a\n\xEF\xBB\xBF"
+          "b\n",
+          "1:[a]\n2:[\xEF\xBB\xBF"
+          "b]\n");
 }
 
 static void test_semicolon_and_tab(void **state) {
@@ -184,14 +187,10 @@ static void test_detect_separator(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_line_ends),
-        cmocka_unit_test(test_empty_fields),
-        cmocka_unit_test(test_quoting),
-        cmocka_unit_test(test_bom),
-        cmocka_unit_test(test_semicolon_and_tab),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_stop_and_index),
-        cmocka_unit_test(test_large_input),
+        cmocka_unit_test(test_line_ends),         cmocka_unit_test(test_empty_fields),
+        cmocka_unit_test(test_quoting),           cmocka_unit_test(test_bom),
+        cmocka_unit_test(test_semicolon_and_tab), cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_stop_and_index),    cmocka_unit_test(test_large_input),
         cmocka_unit_test(test_detect_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,7 +212,7 @@ static void first_dose_at_three_facilities(void **state) {
     assert_string_equal("CORONAVAC", r->vaccine);
     assert_string_equal("B-2021-001", r->batch);
     assert_string_equal("3273015", r->vaccinating_facility);
-    assert_true(r->vaccinated_at == wib(2021, 2, 1, 9, 0)); /* the shot, not the message */
+    assert_true(r->vaccinated_at == wib(2021, 2, 1, 9, 0));     /* the shot, not the message */
     assert_string_equal("P3273020201", r->registered_facility); /* the visit is kept */
     assert_int_equal(1, r->visits);
     for (int i = 1; i < VK_MAX_DOSES; i++)

@@ -39,8 +39,8 @@ static const vk_csv_row *make_row(row_box *b, const char *const *cells, size_t n
     return &b->row;
 }
 
-#define ROW(b, ...)                                                                            \
-    make_row((b), (const char *const[]){__VA_ARGS__},                                          \
+#define ROW(b, ...)                                                                                \
+    make_row((b), (const char *const[]){__VA_ARGS__},                                              \
              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static void header_of(vk_import_header *h, const vk_csv_row *row) {
@@ -91,20 +91,20 @@ static void test_header(void **state) {
     assert_int_equal(vk_import_header_parse(ROW(&b, "NIK", "NAMA"), &h, err, sizeof err), -1);
     assert_string_equal(err, "header: no TGL_LAHIR column (the first line must name the "
                              "columns; NIK, NAMA and TGL_LAHIR are required)");
-    assert_int_equal(vk_import_header_parse(ROW(&b, "NIK", "NAMA", "TGL_LAHIR", "NO_KTP"), &h,
-                                            err, sizeof err),
-                     -1);
+    assert_int_equal(
+        vk_import_header_parse(ROW(&b, "NIK", "NAMA", "TGL_LAHIR", "NO_KTP"), &h, err, sizeof err),
+        -1);
     assert_string_equal(err, "header: columns 1 and 4 are both NIK");
     /* A data row mistaken for a header. */
-    assert_int_equal(vk_import_header_parse(ROW(&b, "3273024501900001", "Siti", "1990-01-05"),
-                                            &h, err, sizeof err),
+    assert_int_equal(vk_import_header_parse(ROW(&b, "3273024501900001", "Siti", "1990-01-05"), &h,
+                                            err, sizeof err),
                      -1);
     assert_string_equal(err, "header: no NIK column (the first line must name the columns; "
                              "NIK, NAMA and TGL_LAHIR are required)");
 }
 
-static const char *const FULL_HEADER[] = {"NIK",     "NAMA",     "TGL_LAHIR",   "JENIS_KELAMIN",
-                                          "NO_HP",   "KATEGORI", "KODE_FASKES", "TGL_VAKSINASI"};
+static const char *const FULL_HEADER[] = {"NIK",   "NAMA",     "TGL_LAHIR",   "JENIS_KELAMIN",
+                                          "NO_HP", "KATEGORI", "KODE_FASKES", "TGL_VAKSINASI"};
 
 static void full_header(vk_import_header *h) {
     row_box b;
@@ -118,15 +118,15 @@ static void test_row_mapping(void **state) {
     row_box b;
     vk_import_row r = VK_IMPORT_ROW_INIT;
     char err[256];
-    assert_int_equal(vk_import_row_parse(&h,
-                                         ROW(&b, " 3273024501900001 ", "Siti  Aminah ",
-                                             "05/01/1990", "Perempuan", "0812-3456-7890", "",
-                                             "P3273020201", "10-02-2021"),
-                                         &r, err, sizeof err),
-                     VK_IMPORT_OK);
+    assert_int_equal(
+        vk_import_row_parse(&h,
+                            ROW(&b, " 3273024501900001 ", "Siti  Aminah ", "05/01/1990",
+                                "Perempuan", "0812-3456-7890", "", "P3273020201", "10-02-2021"),
+                            &r, err, sizeof err),
+        VK_IMPORT_OK);
     assert_string_equal(r.text[VK_IMPORT_NIK], "3273024501900001"); /* trimmed only */
-    assert_string_equal(r.text[VK_IMPORT_NAME], "Siti  Aminah");     /* not normalized */
-    assert_string_equal(r.text[VK_IMPORT_PHONE], "0812-3456-7890");  /* not normalized */
+    assert_string_equal(r.text[VK_IMPORT_NAME], "Siti  Aminah");    /* not normalized */
+    assert_string_equal(r.text[VK_IMPORT_PHONE], "0812-3456-7890"); /* not normalized */
     assert_null(r.text[VK_IMPORT_CATEGORY]);
     assert_int_equal(r.birth_date, 7309);
     assert_true(r.has_scheduled);
@@ -137,15 +137,14 @@ static void test_row_mapping(void **state) {
     static const struct {
         const char *in;
         char want;
-    } sexes[] = {{"L", 'L'}, {"p", 'P'}, {"LAKI-LAKI", 'L'}, {"laki laki", 'L'},
-                 {"Pria", 'L'}, {"wanita", 'P'}, {"M", 'L'}, {"Female", 'P'}, {"", 0},
-                 {"  ", 0}};
+    } sexes[] = {{"L", 'L'},    {"p", 'P'},      {"LAKI-LAKI", 'L'}, {"laki laki", 'L'},
+                 {"Pria", 'L'}, {"wanita", 'P'}, {"M", 'L'},         {"Female", 'P'},
+                 {"", 0},       {"  ", 0}};
     for (size_t i = 0; i < sizeof sexes / sizeof *sexes; i++) {
-        assert_int_equal(vk_import_row_parse(&h,
-                                             ROW(&b, "1", "A", "1990-01-05", sexes[i].in, "", "",
-                                                 "", ""),
-                                             &r, err, sizeof err),
-                         VK_IMPORT_OK);
+        assert_int_equal(
+            vk_import_row_parse(&h, ROW(&b, "1", "A", "1990-01-05", sexes[i].in, "", "", "", ""),
+                                &r, err, sizeof err),
+            VK_IMPORT_OK);
         assert_int_equal(r.sex, sexes[i].want);
         assert_false(r.has_scheduled);
         assert_null(r.text[VK_IMPORT_PHONE]);
@@ -185,15 +184,14 @@ static void test_row_refusals(void **state) {
     full_header(&h);
     vk_import_row r = VK_IMPORT_ROW_INIT;
     char err[256];
-    assert_int_equal(vk_import_row_parse(&h,
-                                         ROW(&b, "3.27302E+15", "R2-D2", "1990-01-05", "", "abc",
-                                             "", "", ""),
-                                         &r, err, sizeof err),
+    assert_int_equal(vk_import_row_parse(
+                         &h, ROW(&b, "3.27302E+15", "R2-D2", "1990-01-05", "", "abc", "", "", ""),
+                         &r, err, sizeof err),
                      VK_IMPORT_OK);
     /* Rows of empty cells (Excel writes them) are skipped, whatever their width. */
-    assert_int_equal(vk_import_row_parse(&h, ROW(&b, "", " ", "", "", "", "", "", ""), &r, err,
-                                         sizeof err),
-                     VK_IMPORT_BLANK);
+    assert_int_equal(
+        vk_import_row_parse(&h, ROW(&b, "", " ", "", "", "", "", "", ""), &r, err, sizeof err),
+        VK_IMPORT_BLANK);
     assert_int_equal(vk_import_row_parse(&h, ROW(&b, "", ""), &r, err, sizeof err),
                      VK_IMPORT_BLANK);
     vk_import_row_free(&r);
@@ -222,11 +220,11 @@ static void test_event_id(void **state) {
     assert_string_equal(id, "c52947cc-1fee-592f-a778-eec00baee1a9");
 
     /* Same values, other column order, date format, spelling and padding: same request. */
-    header_of(&h2, ROW(&hb, "tgl_vaksinasi", "jenis_kelamin", "nama", "nik", "tgl_lahir",
-                       "no_hp", "kategori", "kode_faskes", "alamat"));
+    header_of(&h2, ROW(&hb, "tgl_vaksinasi", "jenis_kelamin", "nama", "nik", "tgl_lahir", "no_hp",
+                       "kategori", "kode_faskes", "alamat"));
     event_id_of(&h2,
-                ROW(&b, "10/02/2021", "perempuan", " Siti Aminah", "3273024501900001",
-                    "05-01-1990", "081234567890", "SDMK", "P3273020201", "Jl. Mawar 1"),
+                ROW(&b, "10/02/2021", "perempuan", " Siti Aminah", "3273024501900001", "05-01-1990",
+                    "081234567890", "SDMK", "P3273020201", "Jl. Mawar 1"),
                 "SISDMK", id2);
     assert_string_equal(id2, id);
 
@@ -266,25 +264,25 @@ static void test_fill(void **state) {
     vk_import_row r = VK_IMPORT_ROW_INIT;
     char err[256];
     const vk_import_meta meta = {"sisdmk-import", "SISDMK", 1612222200123};
-    assert_int_equal(vk_import_row_parse(&h,
-                                         ROW(&b, "3273024501900001", "Siti Aminah", "1990-01-05",
-                                             "P", "081234567890", "SDMK", "P3273020201",
-                                             "2021-02-10"),
-                                         &r, err, sizeof err),
-                     VK_IMPORT_OK);
-    assert_int_equal(vk_import_fill(&r, "c52947cc-1fee-592f-a778-eec00baee1a9", &meta, &rec, err,
-                                    sizeof err),
-                     0);
+    assert_int_equal(
+        vk_import_row_parse(&h,
+                            ROW(&b, "3273024501900001", "Siti Aminah", "1990-01-05", "P",
+                                "081234567890", "SDMK", "P3273020201", "2021-02-10"),
+                            &r, err, sizeof err),
+        VK_IMPORT_OK);
+    assert_int_equal(
+        vk_import_fill(&r, "c52947cc-1fee-592f-a778-eec00baee1a9", &meta, &rec, err, sizeof err),
+        0);
     json_t *got = vk_avro_to_json(&rec, s);
     json_error_t je;
-    json_t *want = json_loads(
-        "{\"event_id\":\"c52947cc-1fee-592f-a778-eec00baee1a9\","
-        "\"occurred_at\":\"2021-02-01T23:30:00.123Z\",\"source\":\"sisdmk-import\","
-        "\"actor\":null,\"nik\":\"3273024501900001\",\"name\":\"Siti Aminah\","
-        "\"birth_date\":\"1990-01-05\",\"sex\":\"P\",\"phone\":\"081234567890\","
-        "\"category\":\"SDMK\",\"facility_code\":\"P3273020201\","
-        "\"scheduled_date\":\"2021-02-10\",\"origin\":\"SISDMK\"}",
-        0, &je);
+    json_t *want =
+        json_loads("{\"event_id\":\"c52947cc-1fee-592f-a778-eec00baee1a9\","
+                   "\"occurred_at\":\"2021-02-01T23:30:00.123Z\",\"source\":\"sisdmk-import\","
+                   "\"actor\":null,\"nik\":\"3273024501900001\",\"name\":\"Siti Aminah\","
+                   "\"birth_date\":\"1990-01-05\",\"sex\":\"P\",\"phone\":\"081234567890\","
+                   "\"category\":\"SDMK\",\"facility_code\":\"P3273020201\","
+                   "\"scheduled_date\":\"2021-02-10\",\"origin\":\"SISDMK\"}",
+                   0, &je);
     assert_non_null(want);
     if (!json_equal(got, want)) {
         char *g = json_dumps(got, JSON_COMPACT);

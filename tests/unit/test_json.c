@@ -142,26 +142,25 @@ static void refused(const char *full_name, const char *in, const char *message) 
     avro_schema_decref(s);
 }
 
-#define ENVELOPE                                                                               \
-    "\"event_id\":\"7f0b4bb6-7a51-4ad8-9f43-6bb1b9a2b2c1\","                                   \
+#define ENVELOPE                                                                                   \
+    "\"event_id\":\"7f0b4bb6-7a51-4ad8-9f43-6bb1b9a2b2c1\","                                       \
     "\"occurred_at\":\"2021-02-01T23:30:00.123Z\",\"source\":\"pcare-web\",\"actor\":\"op1\""
 
-#define ENVELOPE_MIN                                                                           \
-    "\"event_id\":\"e1\",\"occurred_at\":1612222200123,\"source\":\"pcare-web\""
+#define ENVELOPE_MIN "\"event_id\":\"e1\",\"occurred_at\":1612222200123,\"source\":\"pcare-web\""
 
-#define TICKET_FULL                                                                            \
-    "{" ENVELOPE ",\"nik\":\"3273024501900001\",\"name\":\"Siti Aminah\","                     \
-    "\"birth_date\":\"1990-01-05\",\"sex\":\"P\",\"phone\":\"081234567890\","                  \
-    "\"category\":\"SDMK\",\"facility_code\":\"P3273020201\","                                 \
+#define TICKET_FULL                                                                                \
+    "{" ENVELOPE ",\"nik\":\"3273024501900001\",\"name\":\"Siti Aminah\","                         \
+    "\"birth_date\":\"1990-01-05\",\"sex\":\"P\",\"phone\":\"081234567890\","                      \
+    "\"category\":\"SDMK\",\"facility_code\":\"P3273020201\","                                     \
     "\"scheduled_date\":\"2021-02-10\",\"origin\":\"SISDMK\"}"
 
-#define CHANGES                                                                                \
-    "{\"name\":\"SITI AMINAH\",\"birth_date\":\"1990-01-06\",\"sex\":null,\"phone\":null,"      \
+#define CHANGES                                                                                    \
+    "{\"name\":\"SITI AMINAH\",\"birth_date\":\"1990-01-06\",\"sex\":null,\"phone\":null,"         \
     "\"facility_code\":null,\"scheduled_date\":null}"
 
-#define GRANT                                                                                  \
-    "{\"grant_event_id\":\"g1\",\"user_id\":\"u1\",\"facility_code\":\"P3273020201\","         \
-    "\"district_code\":\"3273\",\"granted_by\":\"dinkes1\","                                    \
+#define GRANT                                                                                      \
+    "{\"grant_event_id\":\"g1\",\"user_id\":\"u1\",\"facility_code\":\"P3273020201\","             \
+    "\"district_code\":\"3273\",\"granted_by\":\"dinkes1\","                                       \
     "\"granted_at\":\"2021-01-01T00:00:00.000Z\",\"valid_until\":null}"
 
 /* ---- round trips of every contract record ---- */
@@ -384,9 +383,13 @@ static void test_dates_and_timestamps(void **state) {
 
 static void test_bad_dates_and_timestamps(void **state) {
     (void)state;
-    static const char *const bad_dates[] = {"\"2021-02-29\"", "\"1990-13-01\"",
-                                            "\"05/01/1990\"", "\"1990-1-5\"", "\"1990-01-05x\"",
-                                            "true", "1.5"};
+    static const char *const bad_dates[] = {"\"2021-02-29\"",
+                                            "\"1990-13-01\"",
+                                            "\"05/01/1990\"",
+                                            "\"1990-1-5\"",
+                                            "\"1990-01-05x\"",
+                                            "true",
+                                            "1.5"};
     for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++) {
         char in[512], msg[256];
         snprintf(in, sizeof in,
@@ -580,16 +583,14 @@ static void test_generic_schema(void **state) {
                            "\"dates\":[\"1970-01-02\"],\"inner\":{\"s\":\"dflt\"}}");
     json_decref(out);
 
-    assert_int_not_equal(convert(s, &b, "{\"m\":{\"k\":true},\"f\":\"AAECAw==\",\"d\":1}", err,
-                                 sizeof err),
-                         0);
+    assert_int_not_equal(
+        convert(s, &b, "{\"m\":{\"k\":true},\"f\":\"AAECAw==\",\"d\":1}", err, sizeof err), 0);
     assert_string_equal(err, "m[\"k\"]: expected a timestamp (RFC 3339 like "
                              "\"2021-02-01T23:30:00Z\" or microseconds since the epoch), got true");
     assert_int_not_equal(convert(s, &b, "{\"m\":{},\"f\":\"AAEC\",\"d\":1}", err, sizeof err), 0);
     assert_string_equal(err, "f: expected 4 bytes for fixed Four, got 3");
-    assert_int_not_equal(convert(s, &b, "{\"m\":{},\"f\":\"AAECAw==\",\"d\":1,\"x\":1.5}", err,
-                                 sizeof err),
-                         0);
+    assert_int_not_equal(
+        convert(s, &b, "{\"m\":{},\"f\":\"AAECAw==\",\"d\":1,\"x\":1.5}", err, sizeof err), 0);
     assert_string_equal(err, "x: expected int or string, got 1.5");
     box_free(&b);
     avro_schema_decref(s);
@@ -622,10 +623,13 @@ static void test_invalid_utf8_output(void **state) {
     avro_schema_t s = avro_schema_string();
     value_box b;
     box_new(&b, s);
-    assert_int_equal(avro_value_set_string(&b.value, "ab\xff" "c\xc3"), 0);
+    assert_int_equal(avro_value_set_string(&b.value, "ab\xff"
+                                                     "c\xc3"),
+                     0);
     json_t *out = vk_avro_to_json(&b.value, s);
     assert_non_null(out);
-    assert_string_equal(json_string_value(out), "ab\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+    assert_string_equal(json_string_value(out), "ab\xEF\xBF\xBD"
+                                                "c\xEF\xBF\xBD");
     json_decref(out);
     box_free(&b);
     avro_schema_decref(s);

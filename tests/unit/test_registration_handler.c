@@ -17,8 +17,8 @@
 #include <string.h>
 
 #define EVENT_ID "0b4f5a7e-3c1d-4e8a-9f20-6d5c4b3a2918"
-#define NOW_MS 1625097600000LL /* 2021-07-01T00:00:00Z */
-#define NIK "3273025205850001"
+#define NOW_MS   1625097600000LL /* 2021-07-01T00:00:00Z */
+#define NIK      "3273025205850001"
 
 static const char secret[] = "registration-test-secret";
 
@@ -30,8 +30,7 @@ typedef struct stub {
     char asked[64];
 } stub;
 
-static int stub_resolve(void *arg, const char *ticket, char nik_out[17], char *err,
-                        size_t errlen) {
+static int stub_resolve(void *arg, const char *ticket, char nik_out[17], char *err, size_t errlen) {
     stub *s = arg;
     s->calls++;
     snprintf(s->asked, sizeof s->asked, "%s", ticket);
@@ -92,18 +91,17 @@ static req by_ticket(const fixture *f) {
     return (req){EVENT_ID, f->typed, NULL, " p3273020201 ", "desk-user-7", 1};
 }
 
-static req by_nik(void) { return (req){EVENT_ID, NULL, NIK, "3273015", NULL, 2}; }
+static req by_nik(void) {
+    return (req){EVENT_ID, NULL, NIK, "3273015", NULL, 2};
+}
 
 static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
-    assert_int_equal(0, vk_set_str(v, "event_id", r->event_id) |
-                            vk_set_long(v, "occurred_at", NOW_MS) |
-                            vk_set_str(v, "source", "pcare-web") |
-                            vk_set_opt_str(v, "actor", r->actor) |
-                            vk_set_opt_str(v, "ticket", r->ticket) |
-                            vk_set_opt_str(v, "nik", r->nik) |
-                            vk_set_str(v, "facility_code", r->facility) |
-                            vk_set_int(v, "dose", r->dose));
+    assert_int_equal(
+        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
+               vk_set_str(v, "source", "pcare-web") | vk_set_opt_str(v, "actor", r->actor) |
+               vk_set_opt_str(v, "ticket", r->ticket) | vk_set_opt_str(v, "nik", r->nik) |
+               vk_set_str(v, "facility_code", r->facility) | vk_set_int(v, "dose", r->dose));
     return v;
 }
 
@@ -120,8 +118,8 @@ static void registers_by_ticket(void **state) {
     avro_value_t p;
     const char *s;
     int32_t dose;
-    ht_expect_event(&f->h, REGISTRATION_SERVICE, EVENT_ID, NOW_MS, "pcare-web", "desk-user-7",
-                    NIK, VK_TARGET_REGISTERED, &p);
+    ht_expect_event(&f->h, REGISTRATION_SERVICE, EVENT_ID, NOW_MS, "pcare-web", "desk-user-7", NIK,
+                    VK_TARGET_REGISTERED, &p);
     assert_int_equal(0, vk_get_opt_str(&p, "ticket", &s));
     assert_non_null(s);
     assert_string_equal(f->ticket, s);
@@ -184,7 +182,7 @@ static void database_error_is_retried(void **state) {
     assert_int_equal(VK_RETRY, run(f, &r));
     assert_int_equal(0, f->h.out.n);
     assert_string_equal("", f->h.dead.code); /* never a dead letter on an outage */
-    f->stub.rc = 1; /* back up: the same request now goes through */
+    f->stub.rc = 1;                          /* back up: the same request now goes through */
     assert_int_equal(VK_OK, run(f, &r));
     assert_int_equal(1, f->h.out.n);
 }
@@ -196,8 +194,7 @@ static void both_or_neither_is_refused(void **state) {
     ht_expect_dead(&f->h, run(f, &r), "INVALID_REQUEST", "both ticket and nik", "exactly one");
     r.ticket = NULL;
     r.nik = NULL;
-    ht_expect_dead(&f->h, run(f, &r), "INVALID_REQUEST", "neither ticket nor nik",
-                   "exactly one");
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_REQUEST", "neither ticket nor nik", "exactly one");
     r.ticket = "";
     r.nik = "  ";
     ht_expect_dead(&f->h, run(f, &r), "INVALID_REQUEST", "neither");
@@ -260,19 +257,17 @@ static void resolved_nik_is_checked(void **state) {
 static void garbage_is_refused(void **state) {
     fixture *f = *state;
     static const char json[] = "{\"ticket\":\"X\"}";
-    ht_expect_dead(&f->h, ht_run_bytes(&f->h, reg_handle, f->ctx, json, sizeof json - 1),
-                   "DECODE", "cannot decode RegistrationSubmitted");
+    ht_expect_dead(&f->h, ht_run_bytes(&f->h, reg_handle, f->ctx, json, sizeof json - 1), "DECODE",
+                   "cannot decode RegistrationSubmitted");
 }
 
 int main(void) {
 #define T(name) cmocka_unit_test_setup(name, reset)
     const struct CMUnitTest tests[] = {
-        T(registers_by_ticket),       T(registers_by_nik),
-        T(blank_counts_as_not_set),   T(same_input_same_output),
-        T(unknown_ticket_is_refused), T(database_error_is_retried),
-        T(both_or_neither_is_refused), T(bad_ticket_is_refused),
-        T(bad_fields_are_refused),    T(resolved_nik_is_checked),
-        T(garbage_is_refused),
+        T(registers_by_ticket),        T(registers_by_nik),          T(blank_counts_as_not_set),
+        T(same_input_same_output),     T(unknown_ticket_is_refused), T(database_error_is_retried),
+        T(both_or_neither_is_refused), T(bad_ticket_is_refused),     T(bad_fields_are_refused),
+        T(resolved_nik_is_checked),    T(garbage_is_refused),
     };
     return cmocka_run_group_tests_name("unit.registration_handler", tests, setup, teardown);
 }

@@ -26,7 +26,7 @@ static void expect_words_(const char *input, const char *err, const char *const 
         if (!strstr(err, *words))
             fail_msg("error for \"%s\" was \"%s\", which lacks \"%s\"", input, err, *words);
 }
-#define EXPECT_WORDS(input, err, ...)                                                          \
+#define EXPECT_WORDS(input, err, ...)                                                              \
     expect_words_((input), (err), (const char *[]){__VA_ARGS__, NULL})
 
 /* ---- NIK ---- */
@@ -37,13 +37,13 @@ static void nik_accepted(const char *nik, vk_nik_info *info) {
         fail_msg("NIK %s refused: %s", nik, err);
 }
 
-#define NIK_REFUSED(nik, ...)                                                                  \
-    do {                                                                                       \
-        char err_[256] = "";                                                                   \
-        vk_nik_info info_ = {.province = -7};                                                  \
-        assert_int_equal(vk_nik_parse((nik), &info_, err_, sizeof err_), -1);                  \
-        assert_int_equal(info_.province, -7); /* untouched on refusal */                       \
-        EXPECT_WORDS((nik), err_, __VA_ARGS__);                                                \
+#define NIK_REFUSED(nik, ...)                                                                      \
+    do {                                                                                           \
+        char err_[256] = "";                                                                       \
+        vk_nik_info info_ = {.province = -7};                                                      \
+        assert_int_equal(vk_nik_parse((nik), &info_, err_, sizeof err_), -1);                      \
+        assert_int_equal(info_.province, -7); /* untouched on refusal */                           \
+        EXPECT_WORDS((nik), err_, __VA_ARGS__);                                                    \
     } while (0)
 
 static void test_nik_man(void **state) {
@@ -113,8 +113,7 @@ static void test_nik_refused_region(void **state) {
 }
 
 static void test_nik_refused_birth(void **state) {
-    NIK_REFUSED("3273010006900001", "birth day 00 is not a valid day",
-                "01-31, or 41-71 for women");
+    NIK_REFUSED("3273010006900001", "birth day 00 is not a valid day", "01-31, or 41-71 for women");
     NIK_REFUSED("3273013206900001",
                 "NIK birth day 32 is not a valid day (01-31, or 41-71 for women)");
     NIK_REFUSED("3273014006900001", "birth day 40 is not a valid day");
@@ -206,20 +205,19 @@ static void phone_accepted(const char *in, const char *expected) {
     assert_string_equal(again, out);
 }
 
-#define PHONE_REFUSED(in, ...)                                                                 \
-    do {                                                                                       \
-        char out_[20] = "junk", err_[256] = "";                                                \
-        assert_int_equal(vk_phone_normalize((in), out_, sizeof out_, err_, sizeof err_), -1);   \
-        assert_string_equal(out_, "");                                                         \
-        EXPECT_WORDS((in), err_, __VA_ARGS__);                                                 \
+#define PHONE_REFUSED(in, ...)                                                                     \
+    do {                                                                                           \
+        char out_[20] = "junk", err_[256] = "";                                                    \
+        assert_int_equal(vk_phone_normalize((in), out_, sizeof out_, err_, sizeof err_), -1);      \
+        assert_string_equal(out_, "");                                                             \
+        EXPECT_WORDS((in), err_, __VA_ARGS__);                                                     \
     } while (0)
 
 static void test_phone_mobile_notations(void **state) {
     static const char *const same[] = {
-        "081234567890",       "6281234567890",         "+6281234567890",
-        "0812-3456-7890",     "0812 3456 7890",        "0812.3456.7890",
-        "(0812) 3456-7890",   "+62 812-3456-7890",     "62 812 3456 7890",
-        "+62 (0)812 3456 7890", " 081234567890 ",
+        "081234567890",     "6281234567890",        "+6281234567890",   "0812-3456-7890",
+        "0812 3456 7890",   "0812.3456.7890",       "(0812) 3456-7890", "+62 812-3456-7890",
+        "62 812 3456 7890", "+62 (0)812 3456 7890", " 081234567890 ",
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
         phone_accepted(same[i], "+6281234567890");
@@ -287,12 +285,12 @@ static void name_accepted(const char *in, const char *expected) {
     assert_string_equal(again, out);
 }
 
-#define NAME_REFUSED(in, ...)                                                                  \
-    do {                                                                                       \
-        char out_[128] = "junk", err_[256] = "";                                               \
-        assert_int_equal(vk_name_normalize((in), out_, sizeof out_, err_, sizeof err_), -1);    \
-        assert_string_equal(out_, "");                                                         \
-        EXPECT_WORDS((in), err_, __VA_ARGS__);                                                 \
+#define NAME_REFUSED(in, ...)                                                                      \
+    do {                                                                                           \
+        char out_[128] = "junk", err_[256] = "";                                                   \
+        assert_int_equal(vk_name_normalize((in), out_, sizeof out_, err_, sizeof err_), -1);       \
+        assert_string_equal(out_, "");                                                             \
+        EXPECT_WORDS((in), err_, __VA_ARGS__);                                                     \
     } while (0)
 
 static void test_name_whitespace_and_case(void **state) {
@@ -301,14 +299,20 @@ static void test_name_whitespace_and_case(void **state) {
     name_accepted("\t Budi \t", "BUDI");
     name_accepted("Ni Luh Putu Ayu-Kartika, S.Kom.", "NI LUH PUTU AYU-KARTIKA, S.KOM.");
     name_accepted("SITI", "SITI");
-    name_accepted("Siti\xc2\xa0" "Aminah", "SITI AMINAH"); /* no-break space is a space */
+    name_accepted("Siti\xc2\xa0"
+                  "Aminah",
+                  "SITI AMINAH"); /* no-break space is a space */
 }
 
 static void test_name_utf8_kept(void **state) {
     name_accepted("José", "JOS\xc3\xa9");
-    name_accepted("  josé  maría ", "JOS\xc3\xa9 MAR\xc3\xad" "A");
+    name_accepted("  josé  maría ", "JOS\xc3\xa9 MAR\xc3\xad"
+                                    "A");
     name_accepted("\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e", "\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e");
-    name_accepted("nur\xe2\x80\x99" "aini", "NUR\xe2\x80\x99" "AINI"); /* U+2019 kept as is */
+    name_accepted("nur\xe2\x80\x99"
+                  "aini",
+                  "NUR\xe2\x80\x99"
+                  "AINI");                                 /* U+2019 kept as is */
     name_accepted("\xf0\x90\x8d\x88", "\xf0\x90\x8d\x88"); /* 4 bytes, U+10348 */
     name_accepted("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"); /* U+10FFFF, the last one */
     name_accepted("\xed\x9f\xbf", "\xed\x9f\xbf");         /* U+D7FF, just below surrogates */
@@ -334,29 +338,33 @@ static void test_name_length(void **state) {
 static void test_name_refused_characters(void **state) {
     NAME_REFUSED("Budi2", "digit '2'", "position 5");
     NAME_REFUSED("Bu\ndi", "control character 0x0A", "position 3");
-    NAME_REFUSED("Bu\x7f" "di", "control character 0x7F");
+    NAME_REFUSED("Bu\x7f"
+                 "di",
+                 "control character 0x7F");
     NAME_REFUSED("Budi@x", "'@'", "position 5", "letters");
     NAME_REFUSED("Budi_x", "'_'");
     NAME_REFUSED("José 3", "digit '3'", "position 6"); /* positions count characters */
-    NAME_REFUSED("Bu\xc2\x85" "di", "control character U+0085", "position 3");
+    NAME_REFUSED("Bu\xc2\x85"
+                 "di",
+                 "control character U+0085", "position 3");
     NAME_REFUSED("\xc2\xa9 Budi", "symbol U+00A9", "position 1");
     NAME_REFUSED("Budi \xc3\x97 Ani", "symbol U+00D7");
 }
 
 static void test_name_refused_utf8(void **state) {
-    NAME_REFUSED("Jos\xc3", "invalid UTF-8", "position 4", "0xC3");       /* truncated */
-    NAME_REFUSED("Jos\xc3 x", "invalid UTF-8", "position 4");             /* truncated */
-    NAME_REFUSED("\xe7\x8e", "invalid UTF-8", "position 1");              /* truncated */
-    NAME_REFUSED("a\xf0\x90\x8d", "invalid UTF-8", "position 2");         /* truncated */
-    NAME_REFUSED("\xc0\xaf", "invalid UTF-8", "0xC0");                    /* overlong '/' */
-    NAME_REFUSED("\xc1\xbf", "invalid UTF-8");                            /* overlong */
-    NAME_REFUSED("\xe0\x80\xaf", "invalid UTF-8");                        /* overlong */
-    NAME_REFUSED("\xf0\x80\x80\xaf", "invalid UTF-8");                    /* overlong */
-    NAME_REFUSED("\xed\xa0\x80", "invalid UTF-8", "0xED");                /* surrogate */
-    NAME_REFUSED("\xed\xbf\xbf", "invalid UTF-8");                        /* surrogate */
-    NAME_REFUSED("\xf4\x90\x80\x80", "invalid UTF-8");                    /* > U+10FFFF */
+    NAME_REFUSED("Jos\xc3", "invalid UTF-8", "position 4", "0xC3"); /* truncated */
+    NAME_REFUSED("Jos\xc3 x", "invalid UTF-8", "position 4");       /* truncated */
+    NAME_REFUSED("\xe7\x8e", "invalid UTF-8", "position 1");        /* truncated */
+    NAME_REFUSED("a\xf0\x90\x8d", "invalid UTF-8", "position 2");   /* truncated */
+    NAME_REFUSED("\xc0\xaf", "invalid UTF-8", "0xC0");              /* overlong '/' */
+    NAME_REFUSED("\xc1\xbf", "invalid UTF-8");                      /* overlong */
+    NAME_REFUSED("\xe0\x80\xaf", "invalid UTF-8");                  /* overlong */
+    NAME_REFUSED("\xf0\x80\x80\xaf", "invalid UTF-8");              /* overlong */
+    NAME_REFUSED("\xed\xa0\x80", "invalid UTF-8", "0xED");          /* surrogate */
+    NAME_REFUSED("\xed\xbf\xbf", "invalid UTF-8");                  /* surrogate */
+    NAME_REFUSED("\xf4\x90\x80\x80", "invalid UTF-8");              /* > U+10FFFF */
     NAME_REFUSED("\xf5\x80\x80\x80", "invalid UTF-8");
-    NAME_REFUSED("Budi\x80", "invalid UTF-8", "position 5", "0x80");      /* stray */
+    NAME_REFUSED("Budi\x80", "invalid UTF-8", "position 5", "0x80"); /* stray */
     NAME_REFUSED("\xff", "invalid UTF-8", "0xFF");
     NAME_REFUSED("\xc3\xa9\xc3", "invalid UTF-8", "position 2");
 }
@@ -461,10 +469,10 @@ static void test_date_parse(void **state) {
 
 static void test_date_parse_refused(void **state) {
     static const char *const bad[] = {
-        "2021-02-29", "31/04/2021", "2021-13-01", "00/01/2021", "0000-01-01", "2021-1-13",
-        "13/1/2021",  "2021/01/13", "13.01.2021", " 2021-01-13", "2021-01-13 ",
-        "2021-01-13T00:00", "",     "13/01-2021", "13-01/2021", "20210113",   "2021-0a-13",
-        "21-01-13",   "+021-01-13", "2021-01-1x", "13/01/21",
+        "2021-02-29", "31/04/2021", "2021-13-01", "00/01/2021",  "0000-01-01",  "2021-1-13",
+        "13/1/2021",  "2021/01/13", "13.01.2021", " 2021-01-13", "2021-01-13 ", "2021-01-13T00:00",
+        "",           "13/01-2021", "13-01/2021", "20210113",    "2021-0a-13",  "21-01-13",
+        "+021-01-13", "2021-01-1x", "13/01/21",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int32_t days = 777;
@@ -525,7 +533,7 @@ static void test_facility_normalize(void **state) {
     facility_accepted("  p3273020201\t", "P3273020201");
     facility_accepted("3273015", "3273015");
     facility_accepted("abcdefghij0123456789", "ABCDEFGHIJ0123456789"); /* 20: the longest */
-    facility_refused("abcdefghij0123456789X");                        /* 21 */
+    facility_refused("abcdefghij0123456789X");                         /* 21 */
     facility_refused("");
     facility_refused("   ");
     facility_refused("P32-73");

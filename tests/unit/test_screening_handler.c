@@ -17,15 +17,15 @@
 #include <string.h>
 
 #define EVENT_ID "5d9b2c1e-8f47-4a36-b0e2-7c1d3e5f9a24"
-#define NOW_MS 1625101200000LL /* 2021-07-01T01:00:00Z */
-#define NIK "3273025205850001"
+#define NOW_MS   1625101200000LL /* 2021-07-01T01:00:00Z */
+#define NIK      "3273025205850001"
 
 enum { PROCEED = 0, POSTPONE = 1, NOT_GIVEN = 2 };
 
 typedef struct fixture {
     ht_fixture h;
-    screening_ctx *ctx;      /* default limits */
-    screening_ctx *ctx_38;   /* max temperature 37.6, systolic 160, diastolic 100 */
+    screening_ctx *ctx;    /* default limits */
+    screening_ctx *ctx_38; /* max temperature 37.6, systolic 160, diastolic 100 */
 } fixture;
 
 static int setup(void **state) {
@@ -71,25 +71,24 @@ typedef struct req {
 static const answer_in two_answers[] = {{"FEVER_14D", 0}, {"COVID_CONTACT", 1}};
 
 static req good(void) {
-    return (req){EVENT_ID, NIK,  " p3273020201", "batuk ringan", 1,    true, true, true,
-                 36.6f,    120,  80,             two_answers,    2,    PROCEED};
+    return (req){
+        EVENT_ID,    NIK, " p3273020201", "batuk ringan", 1, true, true, true, 36.6f, 120, 80,
+        two_answers, 2,   PROCEED};
 }
 
 static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
     avro_value_t answers, item, yes;
-    assert_int_equal(0, vk_set_str(v, "event_id", r->event_id) |
-                            vk_set_long(v, "occurred_at", NOW_MS) |
-                            vk_set_str(v, "source", "pcare-web") |
-                            vk_set_opt_str(v, "actor", "screener-2") |
-                            vk_set_str(v, "nik", r->nik) | vk_set_int(v, "dose", r->dose) |
-                            vk_set_str(v, "facility_code", r->facility) |
-                            vk_set_opt_float(v, "temperature_c", r->has_temp, r->temp) |
-                            vk_set_opt_int(v, "systolic", r->has_sys, r->sys) |
-                            vk_set_opt_int(v, "diastolic", r->has_dia, r->dia) |
-                            vk_set_enum(v, "result", r->result) |
-                            vk_set_opt_str(v, "note", r->note) |
-                            vk_get_field(v, "answers", &answers));
+    assert_int_equal(
+        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
+               vk_set_str(v, "source", "pcare-web") | vk_set_opt_str(v, "actor", "screener-2") |
+               vk_set_str(v, "nik", r->nik) | vk_set_int(v, "dose", r->dose) |
+               vk_set_str(v, "facility_code", r->facility) |
+               vk_set_opt_float(v, "temperature_c", r->has_temp, r->temp) |
+               vk_set_opt_int(v, "systolic", r->has_sys, r->sys) |
+               vk_set_opt_int(v, "diastolic", r->has_dia, r->dia) |
+               vk_set_enum(v, "result", r->result) | vk_set_opt_str(v, "note", r->note) |
+               vk_get_field(v, "answers", &answers));
     for (size_t i = 0; i < r->n_answers; i++)
         assert_int_equal(0, avro_value_append(&answers, &item, NULL) |
                                 vk_set_str(&item, "code", r->answers[i].code) |
@@ -102,7 +101,9 @@ static vk_handled run_with(fixture *f, screening_ctx *ctx, const req *r) {
     return ht_run(&f->h, screening_handle, ctx, build(f, r));
 }
 
-static vk_handled run(fixture *f, const req *r) { return run_with(f, f->ctx, r); }
+static vk_handled run(fixture *f, const req *r) {
+    return run_with(f, f->ctx, r);
+}
 
 static void screens(void **state) {
     fixture *f = *state;
@@ -298,8 +299,8 @@ static void bad_answers_are_refused(void **state) {
     a[0] = (answer_in){"Q1", 1};
     a[1] = (answer_in){"Q2", 0};
     a[2] = (answer_in){"Q1", 0};
-    ht_expect_dead(&f->h, run(f, &r), "INVALID_ANSWERS", "answers[2].code: Q1",
-                   "answered twice", "answers[0]");
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_ANSWERS", "answers[2].code: Q1", "answered twice",
+                   "answers[0]");
     static char codes[SCREENING_MAX_ANSWERS + 1][8];
     for (size_t i = 0; i <= SCREENING_MAX_ANSWERS; i++) {
         snprintf(codes[i], sizeof codes[i], "Q%zu", i);

@@ -19,7 +19,7 @@
 #include "vk_rules.h"
 
 #define VECTORS "tests/vectors/rules/vectors.txt"
-#define SAMPLE 2000
+#define SAMPLE  2000
 
 static const char base32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 static const char check_symbols[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
@@ -28,8 +28,8 @@ static const uint8_t secret[] = "vaksin-dev-secret";
 
 /* A valid NIK for sample index i (the ticket does not care, but keep the input realistic). */
 static void sample_nik(unsigned i, char nik[17]) {
-    snprintf(nik, 17, "3273%02u%02u%02u%02u%04u", 1 + i % 40, 1 + i % 28 + (i % 2) * 40,
-             1 + i % 12, i % 100, 1 + i % 9999);
+    snprintf(nik, 17, "3273%02u%02u%02u%02u%04u", 1 + i % 40, 1 + i % 28 + (i % 2) * 40, 1 + i % 12,
+             i % 100, 1 + i % 9999);
 }
 
 static size_t hex_decode(const char *hex, uint8_t *out, size_t cap) {
@@ -52,13 +52,13 @@ static void expect_canonical(const char *typed, const char *expected) {
         fail_msg("ticket \"%s\" gave %s, expected %s", typed, out, expected);
 }
 
-#define EXPECT_REFUSED(typed, words)                                                           \
-    do {                                                                                       \
-        char out_[VK_TICKET_LEN + 1] = "junk", err_[256] = "";                                 \
-        assert_int_equal(vk_ticket_canonical((typed), out_, err_, sizeof err_), -1);           \
-        assert_string_equal(out_, "");                                                         \
-        if (!strstr(err_, (words)))                                                            \
-            fail_msg("ticket \"%s\": error \"%s\" lacks \"%s\"", (typed), err_, (words));      \
+#define EXPECT_REFUSED(typed, words)                                                               \
+    do {                                                                                           \
+        char out_[VK_TICKET_LEN + 1] = "junk", err_[256] = "";                                     \
+        assert_int_equal(vk_ticket_canonical((typed), out_, err_, sizeof err_), -1);               \
+        assert_string_equal(out_, "");                                                             \
+        if (!strstr(err_, (words)))                                                                \
+            fail_msg("ticket \"%s\": error \"%s\" lacks \"%s\"", (typed), err_, (words));          \
     } while (0)
 
 static void test_vectors(void **state) {

@@ -31,7 +31,8 @@ static int setup(void **state) {
     memset(&f, 0, sizeof f);
     f.codec = vk_codec_new(err, sizeof err);
     assert_non_null(f.codec);
-    f.ctx = ticket_ctx_new(f.codec, (const uint8_t *)secret, strlen(secret), NOW_MS, err, sizeof err);
+    f.ctx =
+        ticket_ctx_new(f.codec, (const uint8_t *)secret, strlen(secret), NOW_MS, err, sizeof err);
     assert_non_null(f.ctx);
     f.enc = vk_encoder_new(f.codec, VK_SCHEMA_TICKET_REQUESTED, err, sizeof err);
     f.dec = vk_decoder_new(f.codec, VK_SCHEMA_TARGET_EVENT, err, sizeof err);
@@ -62,26 +63,27 @@ static req good(void) {
     int32_t bd;
     vk_date_to_days(1985, 5, 12, &bd);
     /* 3273 Kota Bandung, district 02, born 12-05-85 (+40 for a woman: 52), serial 0001 */
-    return (req){"6f1c8a3e-6a55-4d2b-9a43-0d7d9c1e2a10", "3273025205850001", "  siti   nurhaliza ",
-                 "0812-3456-7890", "P3273020201", bd, 1};
+    return (req){"6f1c8a3e-6a55-4d2b-9a43-0d7d9c1e2a10",
+                 "3273025205850001",
+                 "  siti   nurhaliza ",
+                 "0812-3456-7890",
+                 "P3273020201",
+                 bd,
+                 1};
 }
 
 /* Encodes r and runs the handler on it. */
 static vk_handled run(fixture *f, const req *r, vk_dead *dead) {
     char err[256];
     avro_value_t *v = vk_encoder_value(f->enc);
-    assert_int_equal(0, vk_set_str(v, "event_id", r->event_id) |
-                            vk_set_long(v, "occurred_at", NOW_MS) |
-                            vk_set_str(v, "source", "sisdmk-import") |
-                            vk_set_opt_str(v, "actor", NULL) | vk_set_str(v, "nik", r->nik) |
-                            vk_set_str(v, "name", r->name) |
-                            vk_set_int(v, "birth_date", r->birth_date) |
-                            vk_set_opt_enum(v, "sex", r->sex) |
-                            vk_set_opt_str(v, "phone", r->phone) |
-                            vk_set_opt_str(v, "category", "PERAWAT") |
-                            vk_set_opt_str(v, "facility_code", r->facility) |
-                            vk_set_opt_int(v, "scheduled_date", false, 0) |
-                            vk_set_enum(v, "origin", 0));
+    assert_int_equal(
+        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
+               vk_set_str(v, "source", "sisdmk-import") | vk_set_opt_str(v, "actor", NULL) |
+               vk_set_str(v, "nik", r->nik) | vk_set_str(v, "name", r->name) |
+               vk_set_int(v, "birth_date", r->birth_date) | vk_set_opt_enum(v, "sex", r->sex) |
+               vk_set_opt_str(v, "phone", r->phone) | vk_set_opt_str(v, "category", "PERAWAT") |
+               vk_set_opt_str(v, "facility_code", r->facility) |
+               vk_set_opt_int(v, "scheduled_date", false, 0) | vk_set_enum(v, "origin", 0));
     vk_buf_reset(&f->in);
     assert_int_equal(0, vk_encoder_write(f->enc, v, &f->in, err, sizeof err));
     rd_kafka_message_t m;
@@ -147,8 +149,8 @@ static void flags_mismatches(void **state) {
     fixture *f = *state;
     req r = good();
     vk_dead dead;
-    r.sex = 0;           /* L, but the NIK's day 52 says woman */
-    r.birth_date += 1;   /* 13 May, NIK says 12 */
+    r.sex = 0;         /* L, but the NIK's day 52 says woman */
+    r.birth_date += 1; /* 13 May, NIK says 12 */
     assert_int_equal(VK_OK, run(f, &r, &dead));
     avro_value_t *e, payload, p, flags, item;
     char err[256];

@@ -36,8 +36,8 @@ static size_t hex_decode(const char *hex, uint8_t *out, size_t cap) {
 
 static void expect_v5_shape(const char *u) {
     assert_int_equal(strlen(u), 36);
-    assert_int_equal(u[14], '5');                     /* version */
-    assert_non_null(strchr("89ab", u[19]));           /* RFC 4122 variant */
+    assert_int_equal(u[14], '5');                         /* version */
+    assert_non_null(strchr("89ab", u[19]));               /* RFC 4122 variant */
     assert_int_equal(strspn(u, "0123456789abcdef-"), 36); /* lower case */
 }
 
@@ -172,12 +172,9 @@ static void test_parse_refused(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_python_org),
-        cmocka_unit_test(test_namespace_is_fixed),
-        cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_derive),
-        cmocka_unit_test(test_derive_long_input),
-        cmocka_unit_test(test_parse_and_format),
+        cmocka_unit_test(test_python_org),        cmocka_unit_test(test_namespace_is_fixed),
+        cmocka_unit_test(test_vectors),           cmocka_unit_test(test_derive),
+        cmocka_unit_test(test_derive_long_input), cmocka_unit_test(test_parse_and_format),
         cmocka_unit_test(test_parse_refused),
     };
     return cmocka_run_group_tests_name("unit.uuid", tests, NULL, NULL);

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #define EVENT_ID "a1e0c7d2-94b3-4f5e-8a61-2b7c9d0e3f45"
-#define NOW_MS 1625104800000LL /* 2021-07-01T02:00:00Z, when the desk sent the form */
-#define DAY_MS 86400000LL
-#define NIK "3273025205850001"
+#define NOW_MS   1625104800000LL /* 2021-07-01T02:00:00Z, when the desk sent the form */
+#define DAY_MS   86400000LL
+#define NIK      "3273025205850001"
 
 typedef struct fixture {
     ht_fixture h;
@@ -51,21 +51,19 @@ typedef struct req {
 } req;
 
 static req good(void) {
-    return (req){EVENT_ID, NIK, "p3273020201 ", " coronavac", " ab-2021/07a ", 2, NOW_MS,
-                 NOW_MS - 3600000 /* given an hour before the form was sent */};
+    return (req){EVENT_ID, NIK,    "p3273020201 ",  " coronavac", " ab-2021/07a ",
+                 2,        NOW_MS, NOW_MS - 3600000 /* given an hour before the form was sent */};
 }
 
 static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
-    assert_int_equal(0, vk_set_str(v, "event_id", r->event_id) |
-                            vk_set_long(v, "occurred_at", r->occurred_at) |
-                            vk_set_str(v, "source", "pcare-mobile") |
-                            vk_set_opt_str(v, "actor", NULL) | vk_set_str(v, "nik", r->nik) |
-                            vk_set_int(v, "dose", r->dose) |
-                            vk_set_str(v, "facility_code", r->facility) |
-                            vk_set_str(v, "vaccine", r->vaccine) |
-                            vk_set_str(v, "batch", r->batch) |
-                            vk_set_long(v, "vaccinated_at", r->vaccinated_at));
+    assert_int_equal(
+        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", r->occurred_at) |
+               vk_set_str(v, "source", "pcare-mobile") | vk_set_opt_str(v, "actor", NULL) |
+               vk_set_str(v, "nik", r->nik) | vk_set_int(v, "dose", r->dose) |
+               vk_set_str(v, "facility_code", r->facility) | vk_set_str(v, "vaccine", r->vaccine) |
+               vk_set_str(v, "batch", r->batch) |
+               vk_set_long(v, "vaccinated_at", r->vaccinated_at));
     return v;
 }
 
@@ -130,8 +128,7 @@ static void bad_batch_is_refused(void **state) {
     fixture *f = *state;
     req r = good();
     r.batch = " ab ";
-    ht_expect_dead(&f->h, run(f, &r), "INVALID_BATCH", "batch: \"AB\"", "2 characters",
-                   "3 to 32");
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_BATCH", "batch: \"AB\"", "2 characters", "3 to 32");
     r.batch = "abc";
     assert_int_equal(VK_OK, run(f, &r));
     r.batch = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"; /* 32 */

@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_BLOCK (1u << 20)
+#define READ_BLOCK     (1u << 20)
 #define PROGRESS_EVERY 100000
 
 static const vk_config_doc keys[] = {
@@ -61,8 +61,7 @@ static const vk_config_doc keys[] = {
 };
 
 static const vk_program program = {
-    "vaksin-import",
-    "SISDMK / Excel CSV exports → ticket requests",
+    "vaksin-import", "SISDMK / Excel CSV exports → ticket requests",
     "[--origin SISDMK|EXCEL|DUKCAPIL|OTHER] [--source NAME] FILE.csv\n\n"
     "Reads a CSV with a header row (NIK, NAMA, TGL_LAHIR required; JENIS_KELAMIN, NO_HP,\n"
     "KATEGORI, KODE_FASKES, TGL_VAKSINASI optional; English names accepted) and produces one\n"
@@ -99,15 +98,13 @@ static int on_header(importer *im, const vk_csv_row *row) {
     char err[512];
     im->have_header = true;
     if (vk_import_header_parse(row, &im->header, err, sizeof err)) {
-        vk_error("msg=\"cannot import\" file=%s line=%lu error=\"%s\"", im->path, row->line,
-                 err);
+        vk_error("msg=\"cannot import\" file=%s line=%lu error=\"%s\"", im->path, row->line, err);
         im->header_failed = true;
         return 1;
     }
     for (size_t i = 0; i < row->n; i++)
         if (vk_import_column_of(row->fields[i].data) < 0)
-            vk_warn("msg=\"column ignored\" column=%zu name=\"%.60s\"", i + 1,
-                    row->fields[i].data);
+            vk_warn("msg=\"column ignored\" column=%zu name=\"%.60s\"", i + 1, row->fields[i].data);
     return 0;
 }
 

@@ -27,9 +27,9 @@
  * request itself, its topic given by the file name (`<topic>.jsonl`, as scripts/gen-desk-day
  * writes them), or `{"topic": T, "value": {…}}` (vaksin-dump's shape), so one file can mix
  * topics in the order they are to be sent. Lines are sent in file order, files in argument
- * order, at most rate × (warmup + seconds) of them. A request whose event_id was already read is skipped
- * (it would be dropped as a duplicate and seen at once). Requests that become dead letters never
- * reach event_log: leave them out, or they count as missing.
+ * order, at most rate × (warmup + seconds) of them. A request whose event_id was already read is
+ * skipped (it would be dropped as a duplicate and seen at once). Requests that become dead letters
+ * never reach event_log: leave them out, or they count as missing.
  *
  * --latencies OUT.tsv also writes every request: its send time in ms after the first measured
  * send (negative during the warm-up), its topic, its latency in ms (empty when never seen) and

@@ -27,9 +27,9 @@ static const vk_config_doc keys[] = {
     {NULL, NULL, NULL},
 };
 
-static const vk_program program = {
-    "vaksin-status", "consumer progress of every stage and of the projector",
-    "[--wait SECONDS] [--quiet]", keys};
+static const vk_program program = {"vaksin-status",
+                                   "consumer progress of every stage and of the projector",
+                                   "[--wait SECONDS] [--quiet]", keys};
 
 /* Stage consumer groups and their input topics. */
 static const char *const stages[][2] = {
@@ -105,10 +105,11 @@ static int64_t projector_lag(const vk_config *cfg, PGconn *db, int64_t *total) {
         snprintf(part, sizeof part, "%d", i);
         const char *params[3] = {vk_config_get(cfg, "projector.group", "vaksin-projector"), topic,
                                  part};
-        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                                  "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
-                                  " AND topic = $2 AND partition = $3::int",
-                                  3, params);
+        PGresult *r =
+            vk_pg_query(db, PGRES_TUPLES_OK,
+                        "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
+                        " AND topic = $2 AND partition = $3::int",
+                        3, params);
         if (!r) {
             lag = -1;
             break;

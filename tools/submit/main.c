@@ -43,8 +43,7 @@ static const vk_config_doc keys[] = {
 };
 
 static const vk_program program = {
-    "vaksin-submit",
-    "JSON lines → Avro events on a vaksin topic",
+    "vaksin-submit", "JSON lines → Avro events on a vaksin topic",
     "--topic TOPIC [FILE|-]\n\n"
     "Reads one JSON event per line from FILE (or standard input) and produces it to TOPIC,\n"
     "one of vaksin.ticket.requests, vaksin.registration.requests, vaksin.screening.requests,\n"
