@@ -1,7 +1,8 @@
 /*
  * vaksin-projector — the only writer of the read model (design §1, §5).
  *
- * Consumes vaksin.target.events and applies it in log order, in batches (projector.c). Its
+ * Consumes vaksin.target.events (and vaksin.access.events) and applies them in log order, in
+ * batches (projector.c). Its
  * Kafka offsets live in PostgreSQL (consumer_offset), committed in the same transaction as the
  * rows: on assignment it seeks to them, so after any crash it resumes exactly where the last
  * committed batch ended. The consumer group only distributes partitions; its own commits are
@@ -164,9 +165,10 @@ static void log_metrics(app *a) {
 }
 
 static int run(app *a, int batch_max, int64_t batch_ms, int64_t metrics_ms) {
-    static const char *const topics[] = {VK_TOPIC_TARGET_EVENTS};
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, topics[0], RD_KAFKA_PARTITION_UA);
+    /* The person's log, and the access rights of verification users (issue 4). */
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(sub, VK_TOPIC_TARGET_EVENTS, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(sub, VK_TOPIC_ACCESS_EVENTS, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(a->consumer, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (err) {

@@ -21,6 +21,7 @@
 #include "vk_pg.h"
 #include "vk_strmap.h"
 #include "vk_value.h"
+#include "vk_access.h"
 #include "vk_dose.h"
 
 #include <inttypes.h>
@@ -34,10 +35,11 @@ enum {
     EV_REGISTERED = 1,
     EV_SCREENED = 2,
     EV_VACCINATED = 3,
+    EV_ACCESS = 6, /* AccessChanged, from vaksin.access.events */
 };
 static const char *const event_types[] = {
     "TicketIssued", "Registered",          "Screened",
-    "Vaccinated",   "VerificationPending", "VerificationEnriched"};
+    "Vaccinated",   "VerificationPending", "VerificationEnriched", "AccessChanged"};
 
 typedef enum outcome { OUT_NONE, OUT_APPLIED, OUT_UNCHANGED, OUT_REJECTED, OUT_DUPLICATE } outcome;
 
@@ -50,6 +52,8 @@ typedef struct pevent {
     vk_target t;        /* TicketIssued */
     vk_desk_event desk; /* Registered, Screened, Vaccinated: strings point into the arrays below */
     char facility[32], vaccine[32], batch[64];
+    vk_access_event access; /* AccessChanged: strings point into the arrays below */
+    char user_id[64], district[8], role[16];
     outcome out;
     char code[32];
     char reason[1024];
@@ -68,8 +72,23 @@ typedef struct pstate {
     int64_t dose_updated_at[VK_MAX_DOSES];
 } pstate;
 
+/* A grant during the batch: loaded (active ones of the batch's users) or made by it. */
+typedef struct bgrant {
+    vk_grant g;
+    bool is_new; /* to insert */
+    bool closed; /* revoked or superseded by this batch: to update */
+    int64_t closed_at;
+    char closed_by[64], close_event_id[37];
+} bgrant;
+
 struct projector {
     vk_decoder *dec;
+    vk_decoder *dec_access;
+    bgrant *grants;
+    int n_grants;
+    vk_strmap *facility_district; /* facility code → index into districts */
+    char (*districts)[5];
+    int n_districts;
     const vk_catalog *catalog;
     int temp_tables_pid; /* backend on which the session's staging tables exist */
     char group[128];
@@ -99,7 +118,12 @@ projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char 
     p->by_ticket = vk_strmap_new((size_t)batch_max);
     p->seen = vk_strmap_new((size_t)batch_max);
     p->dec = vk_decoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen);
-    if (!p->ev || !p->st || !p->by_nik || !p->by_ticket || !p->seen || !p->dec) {
+    p->dec_access = p->dec ? vk_decoder_new(codec, VK_SCHEMA_ACCESS_CHANGED, err, errlen) : NULL;
+    p->grants = calloc((size_t)batch_max * 2, sizeof *p->grants);
+    p->districts = calloc((size_t)batch_max, sizeof *p->districts);
+    p->facility_district = vk_strmap_new((size_t)batch_max);
+    if (!p->ev || !p->st || !p->by_nik || !p->by_ticket || !p->seen || !p->dec ||
+        !p->dec_access || !p->grants || !p->districts || !p->facility_district) {
         if (p->dec)
             snprintf(err, errlen, "out of memory");
         projector_destroy(p);
@@ -114,6 +138,11 @@ void projector_destroy(projector *p) {
     projector_discard(p);
     if (p->dec)
         vk_decoder_destroy(p->dec);
+    if (p->dec_access)
+        vk_decoder_destroy(p->dec_access);
+    free(p->grants);
+    free(p->districts);
+    vk_strmap_destroy(p->facility_district);
     vk_strmap_destroy(p->by_nik);
     vk_strmap_destroy(p->by_ticket);
     vk_strmap_destroy(p->seen);
@@ -218,11 +247,60 @@ static void decode_desk(const avro_value_t *pl, pevent *e) {
     }
 }
 
+/* An AccessChanged from vaksin.access.events (no NIK: its log rows carry none). */
+static void decode_access(projector *p, pevent *e) {
+    avro_value_t *v;
+    char err[512];
+    const char *s;
+    int action = 0;
+    e->type = EV_UNDECODABLE;
+    if (vk_decoder_decode(p->dec_access, e->m->payload, e->m->len, &v, err, sizeof err)) {
+        snprintf(e->reason, sizeof e->reason, "cannot decode AccessChanged: %s", err);
+        return;
+    }
+    if (vk_get_str(v, "event_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
+        snprintf(e->reason, sizeof e->reason, "event_id is not a UUID");
+        return;
+    }
+    copy_str(e->event_id, sizeof e->event_id, s);
+    vk_get_long(v, "occurred_at", &e->occurred_at);
+    copy_str(e->causation, sizeof e->causation, e->event_id);
+    if (!vk_get_str(v, "source", &s))
+        copy_str(e->source, sizeof e->source, s);
+    if (!vk_get_opt_str(v, "actor", &s) && s) {
+        copy_str(e->actor, sizeof e->actor, s);
+        e->has_actor = true;
+    }
+    vk_access_event *a = &e->access;
+    vk_get_enum(v, "action", &action);
+    a->action = action == 1 ? VK_ACCESS_REVOKE : VK_ACCESS_GRANT;
+    if (!vk_get_str(v, "user_id", &s))
+        copy_str(e->user_id, sizeof e->user_id, s);
+    if (!vk_get_str(v, "facility_code", &s))
+        copy_str(e->facility, sizeof e->facility, s);
+    if (!vk_get_str(v, "district_code", &s))
+        copy_str(e->district, sizeof e->district, s);
+    copy_str(e->role, sizeof e->role, "VERIFIER"); /* the only symbol of the Role enum */
+    vk_get_opt_long(v, "valid_until", &a->has_valid_until, &a->valid_until);
+    a->event_id = e->event_id;
+    a->actor = e->has_actor ? e->actor : NULL;
+    a->user_id = e->user_id;
+    a->facility_code = e->facility;
+    a->district_code = e->district;
+    a->role = e->role;
+    a->occurred_at = e->occurred_at;
+    e->type = EV_ACCESS;
+}
+
 static void decode_event(projector *p, pevent *e) {
     avro_value_t *v, payload, branch;
     char err[512];
     const char *s;
     int disc;
+    if (strcmp(rd_kafka_topic_name(e->m->rkt), VK_TOPIC_ACCESS_EVENTS) == 0) {
+        decode_access(p, e);
+        return;
+    }
     e->type = EV_UNDECODABLE;
     if (vk_decoder_decode(p->dec, e->m->payload, e->m->len, &v, err, sizeof err)) {
         snprintf(e->reason, sizeof e->reason, "cannot decode TargetEvent: %s", err);
@@ -279,7 +357,8 @@ static const char *array_of(projector *p, size_t field_offset, int only_type) {
     int k = 0;
     for (int i = 0; i < p->n; i++) {
         const pevent *e = &p->ev[i];
-        if (e->type == EV_UNDECODABLE || (only_type >= 0 && e->type != only_type))
+        if (e->type == EV_UNDECODABLE || (only_type >= 0 && e->type != only_type) ||
+            (field_offset == offsetof(pevent, nik) && e->type == EV_ACCESS))
             continue;
         if (k++)
             vk_buf_append(&p->sql, ",", 1);
@@ -430,6 +509,60 @@ static int load_ticket_owners(projector *p, PGconn *db) {
     return 0;
 }
 
+/* Active grants of the batch's users, and the kab/kota of the batch's facilities. */
+static int load_access(projector *p, PGconn *db) {
+    vk_buf *b = &p->sql, fac = VK_BUF_INIT;
+    vk_buf_reset(b);
+    vk_buf_append(b, "{", 1), vk_buf_append(&fac, "{", 1);
+    int k = 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->ev[i].type == EV_ACCESS) {
+            const char *sep = k++ ? "," : "";
+            vk_buf_append_str(b, sep), vk_array_elem(b, p->ev[i].user_id);
+            vk_buf_append_str(&fac, sep), vk_array_elem(&fac, p->ev[i].facility);
+        }
+    vk_buf_append(b, "}", 2), vk_buf_append(&fac, "}", 2);
+    int rc = 0;
+    if (k > 0) {
+        static vk_pg_stmt grants = VK_PG_STMT(
+            "active_grants",
+            "SELECT grant_event_id::text, user_id, facility_code, district_code, role, granted_by,"
+            " (extract(epoch FROM granted_at) * 1000)::bigint,"
+            " (extract(epoch FROM valid_until) * 1000)::bigint"
+            " FROM access_grant WHERE user_id = ANY($1::text[]) AND revoked_at IS NULL",
+            1);
+        static vk_pg_stmt districts = VK_PG_STMT(
+            "facility_districts",
+            "SELECT code, district_code FROM facility WHERE code = ANY($1::text[])", 1);
+        const char *gp[1] = {(const char *)b->data}, *fp[1] = {(const char *)fac.data};
+        PGresult *r = vk_pg_run(db, &grants, PGRES_TUPLES_OK, gp);
+        for (int i = 0; r && i < PQntuples(r) && p->n_grants < 2 * p->cap; i++) {
+            bgrant *g = &p->grants[p->n_grants++];
+            memset(g, 0, sizeof *g);
+            copy_str(g->g.grant_event_id, sizeof g->g.grant_event_id, col(r, i, 0));
+            copy_str(g->g.user_id, sizeof g->g.user_id, col(r, i, 1));
+            copy_str(g->g.facility_code, sizeof g->g.facility_code, col(r, i, 2));
+            copy_str(g->g.district_code, sizeof g->g.district_code, col(r, i, 3));
+            copy_str(g->g.role, sizeof g->g.role, col(r, i, 4));
+            copy_str(g->g.granted_by, sizeof g->g.granted_by, col(r, i, 5));
+            g->g.granted_at = col_ms(r, i, 6);
+            g->g.has_valid_until = !PQgetisnull(r, i, 7);
+            g->g.valid_until = col_ms(r, i, 7);
+        }
+        rc = r ? 0 : -1;
+        PQclear(r);
+        r = rc ? NULL : vk_pg_run(db, &districts, PGRES_TUPLES_OK, fp);
+        for (int i = 0; r && i < PQntuples(r) && p->n_districts < p->cap; i++) {
+            copy_str(p->districts[p->n_districts], 5, col(r, i, 1));
+            vk_strmap_put(p->facility_district, col(r, i, 0), p->n_districts++);
+        }
+        rc = r ? rc : -1;
+        PQclear(r);
+    }
+    vk_buf_free(&fac);
+    return rc;
+}
+
 /* ---- Deciding ---- */
 
 static void reject(pevent *e, const char *code, const char *reason) {
@@ -470,6 +603,50 @@ static void apply_ticket(projector *p, pevent *e) {
     copy_str(cur->created_event_id, sizeof cur->created_event_id, e->event_id);
     cur->created_at = e->occurred_at;
     vk_strmap_put(p->by_ticket, e->t.ticket, cur - p->st);
+    e->out = OUT_APPLIED;
+}
+
+/* An access change through the Dinkes rules (common/vk_access.c). */
+static void apply_access(projector *p, pevent *e) {
+    vk_grant active[64];
+    int index[64], n = 0;
+    for (int i = 0; i < p->n_grants && n < 64; i++)
+        if (!p->grants[i].g.revoked && strcmp(p->grants[i].g.user_id, e->user_id) == 0) {
+            active[n] = p->grants[i].g;
+            index[n++] = i;
+        }
+    char district[5], code[32], reason[512];
+    long di;
+    const char *fd = vk_strmap_get(p->facility_district, e->facility, &di) ? p->districts[di]
+                     : vk_facility_district_by_pattern(e->facility, district) ? district
+                                                                             : NULL;
+    int replaced;
+    if (vk_access_apply(active, (size_t)n, &e->access, fd, &replaced, code, sizeof code, reason,
+                        sizeof reason) == VK_ACCESS_REFUSED) {
+        reject(e, code, reason);
+        return;
+    }
+    if (replaced >= 0) {
+        bgrant *old = &p->grants[index[replaced]];
+        old->g.revoked = old->closed = true;
+        old->closed_at = e->occurred_at;
+        copy_str(old->closed_by, sizeof old->closed_by, e->actor);
+        copy_str(old->close_event_id, sizeof old->close_event_id, e->event_id);
+    }
+    if (e->access.action == VK_ACCESS_GRANT && p->n_grants < 2 * p->cap) {
+        bgrant *g = &p->grants[p->n_grants++];
+        memset(g, 0, sizeof *g);
+        g->is_new = true;
+        copy_str(g->g.grant_event_id, sizeof g->g.grant_event_id, e->event_id);
+        copy_str(g->g.user_id, sizeof g->g.user_id, e->user_id);
+        copy_str(g->g.facility_code, sizeof g->g.facility_code, e->facility);
+        copy_str(g->g.district_code, sizeof g->g.district_code, e->district);
+        copy_str(g->g.role, sizeof g->g.role, e->role);
+        copy_str(g->g.granted_by, sizeof g->g.granted_by, e->actor);
+        g->g.granted_at = e->occurred_at;
+        g->g.has_valid_until = e->access.has_valid_until;
+        g->g.valid_until = e->access.valid_until;
+    }
     e->out = OUT_APPLIED;
 }
 
@@ -514,6 +691,8 @@ static void decide(projector *p) {
             apply_ticket(p, e);
         else if (e->type >= EV_REGISTERED && e->type <= EV_VACCINATED)
             apply_desk(p, e);
+        else if (e->type == EV_ACCESS)
+            apply_access(p, e);
         else
             reject(e, "UNSUPPORTED",
                    "this projector version does not apply this event type yet; replay it after "
@@ -641,6 +820,57 @@ static int write_doses(projector *p, PGconn *db) {
                : 0;
 }
 
+/* New grants by COPY; grants closed by the batch by one UPDATE each (access changes are rare). */
+static int write_grants(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n_grants; i++) {
+        const bgrant *g = &p->grants[i];
+        if (!g->is_new)
+            continue;
+        vk_copy_text(b, g->g.grant_event_id), vk_copy_sep(b), vk_copy_text(b, g->g.user_id);
+        vk_copy_sep(b), vk_copy_text(b, g->g.facility_code), vk_copy_sep(b);
+        vk_copy_text(b, g->g.district_code), vk_copy_sep(b), vk_copy_text(b, g->g.role);
+        vk_copy_sep(b), vk_copy_text(b, g->g.granted_by), vk_copy_sep(b);
+        vk_copy_ts(b, g->g.granted_at), vk_copy_sep(b);
+        copy_opt_ts(b, g->g.has_valid_until, g->g.valid_until), vk_copy_sep(b);
+        if (g->closed) {
+            vk_copy_ts(b, g->closed_at), vk_copy_sep(b), vk_copy_text(b, g->closed_by);
+            vk_copy_sep(b), vk_copy_text(b, g->close_event_id);
+        } else {
+            vk_copy_null(b), vk_copy_sep(b), vk_copy_null(b), vk_copy_sep(b), vk_copy_null(b);
+        }
+        vk_copy_eol(b);
+    }
+    if (b->len && vk_pg_copy(db,
+                             "COPY access_grant (grant_event_id, user_id, facility_code,"
+                             " district_code, role, granted_by, granted_at, valid_until,"
+                             " revoked_at, revoked_by, revoke_event_id) FROM STDIN",
+                             b))
+        return -1;
+    static vk_pg_stmt close = VK_PG_STMT(
+        "close_grant",
+        "UPDATE access_grant SET revoked_at = $2::timestamptz, revoked_by = $3,"
+        " revoke_event_id = $4::uuid WHERE grant_event_id = $1::uuid",
+        4);
+    for (int i = 0; i < p->n_grants; i++) {
+        const bgrant *g = &p->grants[i];
+        if (g->is_new || !g->closed)
+            continue;
+        vk_buf ts = VK_BUF_INIT;
+        vk_copy_ts(&ts, g->closed_at);
+        vk_buf_append(&ts, "", 1);
+        const char *params[4] = {g->g.grant_event_id, (const char *)ts.data, g->closed_by,
+                                 g->close_event_id};
+        PGresult *r = vk_pg_run(db, &close, PGRES_COMMAND_OK, params);
+        vk_buf_free(&ts);
+        if (!r)
+            return -1;
+        PQclear(r);
+    }
+    return 0;
+}
+
 static const char *outcome_name(outcome o) {
     return o == OUT_APPLIED ? "APPLIED" : o == OUT_UNCHANGED ? "UNCHANGED" : "REJECTED";
 }
@@ -652,7 +882,7 @@ static int write_log(projector *p, PGconn *db) {
         const pevent *e = &p->ev[i];
         if (e->type == EV_UNDECODABLE || e->out == OUT_DUPLICATE)
             continue;
-        vk_copy_text(b, e->event_id), vk_copy_sep(b), vk_copy_text(b, e->nik), vk_copy_sep(b);
+        vk_copy_text(b, e->event_id), vk_copy_sep(b), copy_opt(b, e->nik), vk_copy_sep(b);
         vk_copy_text(b, event_types[e->type]), vk_copy_sep(b);
         vk_copy_text(b, outcome_name(e->out)), vk_copy_sep(b);
         vk_copy_text(b, rd_kafka_topic_name(e->m->rkt)), vk_copy_sep(b);
@@ -698,7 +928,7 @@ static int write_rejections(projector *p, PGconn *db) {
         if (raw && e->m->key && e->m->key_len < sizeof key)
             memcpy(key, e->m->key, e->m->key_len), key[e->m->key_len] = '\0';
         vk_copy_text(b, raw ? id : e->event_id), vk_copy_sep(b);
-        vk_copy_text(b, raw ? key : e->nik), vk_copy_sep(b);
+        copy_opt(b, raw ? key : e->nik), vk_copy_sep(b);
         vk_copy_text(b, raw ? "UNDECODABLE" : event_types[e->type]), vk_copy_sep(b);
         vk_copy_text(b, e->code), vk_copy_sep(b), vk_copy_text(b, e->reason), vk_copy_sep(b);
         if (raw)
@@ -822,7 +1052,8 @@ static void reset_batch_state(projector *p) {
     vk_strmap_clear(p->by_nik);
     vk_strmap_clear(p->by_ticket);
     vk_strmap_clear(p->seen);
-    p->n_st = 0;
+    vk_strmap_clear(p->facility_district);
+    p->n_st = p->n_grants = p->n_districts = 0;
     for (int i = 0; i < p->n; i++) {
         p->ev[i].out = OUT_NONE;
         if (p->ev[i].type != EV_UNDECODABLE)
@@ -867,14 +1098,14 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
     int rc = check_and_store_offsets(p, db, stale);
     if (rc == 0 && !*stale)
         rc = load_seen(p, db) || load_targets(p, db) || load_doses(p, db) ||
-                     load_ticket_owners(p, db)
+                     load_ticket_owners(p, db) || load_access(p, db)
                  ? -1
                  : 0;
     if (rc == 0 && !*stale) {
         t1 = vk_mono_ms();
         decide(p);
         t2 = vk_mono_ms();
-        rc = write_targets(p, db) || write_doses(p, db) || write_log(p, db) ||
+        rc = write_targets(p, db) || write_doses(p, db) || write_grants(p, db) || write_log(p, db) ||
                      write_rejections(p, db)
                  ? -1
                  : 0;

@@ -86,12 +86,12 @@ static int64_t kafka_lag(const vk_config *cfg, const char *group, const char *to
     return lag;
 }
 
-/* The projector's lag, from its offsets in PostgreSQL. */
-static int64_t projector_lag(const vk_config *cfg, PGconn *db, int64_t *total) {
+/* The projector's lag on @p topic, from its offsets in PostgreSQL. */
+static int64_t projector_lag(const vk_config *cfg, PGconn *db, const char *topic,
+                             int64_t *total) {
     rd_kafka_t *c = vk_consumer_new(cfg, "vaksin-status", NULL);
     if (!c)
         return -1;
-    const char *topic = VK_TOPIC_TARGET_EVENTS;
     int n = partitions_of(c, topic);
     int64_t lag = n > 0 ? 0 : -1;
     *total = 0;
@@ -137,15 +137,16 @@ static int64_t look(const vk_config *cfg, PGconn *db, bool print) {
             printf("%-22s %-32s messages=%-10" PRId64 " behind=%" PRId64 "\n", stages[i][0],
                    stages[i][1], total, lag);
     }
-    if (db) {
-        int64_t total = 0, lag = projector_lag(cfg, db, &total);
+    static const char *const projected[] = {VK_TOPIC_TARGET_EVENTS, VK_TOPIC_ACCESS_EVENTS};
+    for (size_t t = 0; db && t < sizeof projected / sizeof *projected; t++) {
+        int64_t total = 0, lag = projector_lag(cfg, db, projected[t], &total);
         if (lag < 0)
             failed = true;
         else
             sum += lag;
         if (print)
             printf("%-22s %-32s messages=%-10" PRId64 " behind=%" PRId64 "\n", "vaksin-projector",
-                   VK_TOPIC_TARGET_EVENTS, total, lag);
+                   projected[t], total, lag);
     }
     return failed ? -1 : sum;
 }
