@@ -19,7 +19,10 @@
  * @brief decompressFromEncodedURIComponent: @p in (@p len bytes of the URI-safe alphabet
  * A-Za-z0-9+-$, where ' ' is read as '+') → UTF-8 text appended to @p out. Returns 0, or -1
  * with @p err ("invalid character '%' at 12", "truncated input", "invalid UTF-16 surrogate").
- * Empty input gives empty output.
+ * Empty input gives empty output. Stricter than the reference on garbage (a stream that does
+ * not start with a literal, or is truncated, is an error rather than junk or ""), and output is
+ * capped at 64 MiB: a few kilobytes of hostile input could otherwise expand quadratically. On
+ * any error @p out is left as it was.
  */
 int vk_lzstring_decompress_uri(const char *in, size_t len, vk_buf *out, char *err,
                                size_t errlen);
