@@ -123,3 +123,22 @@ const char *vk_format_ts(int64_t ms, char out[32]) {
              (int)(rem / 60 % 60), (int)(rem % 60));
     return out;
 }
+
+int vk_stage_codec_open(vk_stage_codec *sc, vk_codec *codec, const char *request_schema, char *err,
+                        size_t errlen) {
+    sc->dec = vk_decoder_new(codec, request_schema, err, errlen);
+    sc->enc = sc->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
+    if (sc->enc)
+        return 0;
+    vk_stage_codec_close(sc);
+    return -1;
+}
+
+void vk_stage_codec_close(vk_stage_codec *sc) {
+    if (sc->dec)
+        vk_decoder_destroy(sc->dec);
+    if (sc->enc)
+        vk_encoder_destroy(sc->enc);
+    sc->dec = NULL;
+    sc->enc = NULL;
+}

@@ -39,6 +39,19 @@ typedef enum vk_target_branch {
     VK_TARGET_VERIFICATION_ENRICHED = 5,
 } vk_target_branch;
 
+/** A stage's codecs: a decoder of its request record and an encoder of TargetEvent. */
+typedef struct vk_stage_codec {
+    vk_decoder *dec;
+    vk_encoder *enc;
+} vk_stage_codec;
+
+/** @brief Opens both codecs for @p request_schema (e.g. VK_SCHEMA_TICKET_REQUESTED). Returns 0,
+ *  or -1 with @p err (nothing left open). */
+int vk_stage_codec_open(vk_stage_codec *sc, vk_codec *codec, const char *request_schema, char *err,
+                        size_t errlen);
+/** @brief Closes what vk_stage_codec_open opened (safe on a zeroed or half-open pair). */
+void vk_stage_codec_close(vk_stage_codec *sc);
+
 /** The envelope every request starts with (design §3). Strings are borrowed from the decoded
  *  request and live until the decoder's next call. */
 typedef struct vk_envelope {

@@ -599,3 +599,32 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
     return l.fatal ? -1 : 0;
 }
+
+int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
+    vk_config *cfg = vk_config_new();
+    int first, rc = vk_cli_parse(argc, argv, stage->program, cfg, &first);
+    if (rc) {
+        vk_config_destroy(cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    vk_install_signals();
+    char err[512] = "";
+    void *ctx = NULL, *extra = NULL;
+    bool bad_config = false;
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    if (codec)
+        ctx = stage->setup(cfg, codec, &extra, &bad_config, err, sizeof err);
+    if (!ctx) {
+        vk_error("msg=\"cannot start\" error=\"%s\"", err);
+        rc = bad_config ? 2 : 1;
+    } else {
+        const char *const inputs[] = {stage->input_topic, NULL};
+        vk_service svc = {stage->service, inputs, stage->handler, ctx};
+        rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
+        stage->teardown(ctx, extra);
+    }
+    if (codec)
+        vk_codec_destroy(codec);
+    vk_config_destroy(cfg);
+    return rc;
+}

@@ -146,6 +146,29 @@ typedef struct vk_service {
  */
 int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc);
 
+/** A stage program: what vk_stage_main needs to run it. */
+typedef struct vk_stage {
+    const vk_program *program;
+    const char *service;     /* e.g. "vaksin-ticket" */
+    const char *input_topic; /* e.g. VK_TOPIC_TICKET_REQUESTS */
+    vk_handler_fn handler;
+    /**
+     * Builds the handler's state from the configuration: returns the handler's ctx (and in
+     * *extra anything else teardown must free), or NULL with @p err, setting *bad_config when
+     * the configuration is at fault (exit 2) rather than the start (exit 1).
+     */
+    void *(*setup)(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
+                   size_t errlen);
+    void (*teardown)(void *ctx, void *extra);
+} vk_stage;
+
+/**
+ * @brief The whole main() of a stage service: the common command line, the codec, the stage's
+ * setup, signals, vk_service_run and the teardown. Returns the process exit status: 0 after a
+ * clean stop or --help/--version, 1 on a failure, 2 on a usage or configuration error.
+ */
+int vk_stage_main(int argc, char **argv, const vk_stage *stage);
+
 /**
  * @brief Builds a DeadLetter for @p in refused by @p service with @p dead, appending it to
  * @p out (topic vaksin.dead-letters, same key as the input). The dead letter's event id is

@@ -29,8 +29,7 @@
 #include <string.h>
 
 struct reg_ctx {
-    vk_decoder *dec;
-    vk_encoder *enc;
+    vk_stage_codec io;
     reg_resolve_fn resolve;
     void *resolve_arg;
 };
@@ -48,9 +47,7 @@ reg_ctx *reg_ctx_new(vk_codec *codec, reg_resolve_fn resolve, void *resolve_arg,
     }
     c->resolve = resolve;
     c->resolve_arg = resolve_arg;
-    c->dec = vk_decoder_new(codec, VK_SCHEMA_REGISTRATION_SUBMITTED, err, errlen);
-    c->enc = c->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
-    if (!c->enc) {
+    if (vk_stage_codec_open(&c->io, codec, VK_SCHEMA_REGISTRATION_SUBMITTED, err, errlen)) {
         reg_ctx_destroy(c);
         return NULL;
     }
@@ -60,10 +57,7 @@ reg_ctx *reg_ctx_new(vk_codec *codec, reg_resolve_fn resolve, void *resolve_arg,
 void reg_ctx_destroy(reg_ctx *c) {
     if (!c)
         return;
-    if (c->dec)
-        vk_decoder_destroy(c->dec);
-    if (c->enc)
-        vk_encoder_destroy(c->enc);
+    vk_stage_codec_close(&c->io);
     free(c);
 }
 
@@ -130,7 +124,7 @@ static vk_handled resolve_ticket(reg_ctx *c, registration *r, vk_dead *dead) {
 static int write_registered(reg_ctx *c, const registration *r, vk_outputs *out, char *err,
                             size_t errlen) {
     avro_value_t p;
-    avro_value_t *e = vk_target_event_begin(c->enc, REGISTRATION_SERVICE, &r->env, 0, r->nik,
+    avro_value_t *e = vk_target_event_begin(c->io.enc, REGISTRATION_SERVICE, &r->env, 0, r->nik,
                                             VK_TARGET_REGISTERED, &p, err, errlen);
     if (!e)
         return -1;
@@ -140,7 +134,7 @@ static int write_registered(reg_ctx *c, const registration *r, vk_outputs *out, 
         snprintf(err, errlen, "cannot fill Registered: %s", avro_strerror());
         return -1;
     }
-    return vk_target_event_add(c->enc, e, r->nik, out, err, errlen);
+    return vk_target_event_add(c->io.enc, e, r->nik, out, err, errlen);
 }
 
 vk_handled reg_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, vk_dead *dead) {
@@ -148,7 +142,7 @@ vk_handled reg_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, 
     avro_value_t *v;
     registration r;
     memset(&r, 0, sizeof r);
-    vk_handled h = vk_request_decode(c->dec, "RegistrationSubmitted", in, &v, dead);
+    vk_handled h = vk_request_decode(c->io.dec, "RegistrationSubmitted", in, &v, dead);
     if (h == VK_OK)
         h = vk_envelope_read(v, &r.env, dead);
     if (h == VK_OK)

@@ -26,48 +26,43 @@ static const vk_program program = {"vaksin-registration",
                                    "desk 1 registrations (by ticket or NIK) → Registered events",
                                    NULL, keys};
 
-int main(int argc, char **argv) {
-    vk_config *cfg = vk_config_new();
-    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
-        vk_config_destroy(cfg);
-        return rc > 0 ? 0 : 2;
-    }
+static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
+                   size_t errlen) {
     const char *conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     long long cache_max = vk_config_get_int(cfg, "ticket.cache.max", 100000);
     long long retry_ms = vk_config_get_int(cfg, "pg.retry.ms", 5000);
+    *bad_config = true;
     if (!conninfo || !*conninfo) {
-        vk_error("msg=\"pg.conninfo (or VAKSIN_PG) is required: tickets are resolved to NIKs in"
-                 " the read model\"");
-        vk_config_destroy(cfg);
-        return 2;
+        snprintf(err, errlen,
+                 "pg.conninfo (or VAKSIN_PG) is required: tickets are resolved to NIKs in the "
+                 "read model");
+        return NULL;
     }
     if (cache_max < 0 || retry_ms < 0) {
-        vk_error("msg=\"ticket.cache.max and pg.retry.ms must not be negative\"");
-        vk_config_destroy(cfg);
-        return 2;
+        snprintf(err, errlen, "ticket.cache.max and pg.retry.ms must not be negative");
+        return NULL;
     }
-    vk_install_signals();
-    char err[512] = "";
-    vk_codec *codec = vk_codec_new(err, sizeof err);
+    *bad_config = false;
     reg_resolver *resolver = reg_resolver_new(conninfo, (size_t)cache_max, retry_ms);
-    reg_ctx *ctx = codec && resolver
-                       ? reg_ctx_new(codec, reg_resolver_lookup, resolver, err, sizeof err)
-                       : NULL;
-    if (!ctx) {
-        vk_error("msg=\"cannot start\" error=\"%s\"", codec && !resolver ? "out of memory" : err);
-        reg_resolver_destroy(resolver);
-        if (codec)
-            vk_codec_destroy(codec);
-        vk_config_destroy(cfg);
-        return 1;
+    if (!resolver) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
     }
-    static const char *const inputs[] = {VK_TOPIC_REGISTRATION_REQUESTS, NULL};
-    vk_service svc = {REGISTRATION_SERVICE, inputs, reg_handle, ctx};
-    rc = vk_service_run(cfg, codec, &svc);
+    reg_ctx *ctx = reg_ctx_new(codec, reg_resolver_lookup, resolver, err, errlen);
+    if (!ctx)
+        reg_resolver_destroy(resolver);
+    *extra = resolver;
+    return ctx;
+}
+
+static void teardown(void *ctx, void *resolver) {
     reg_ctx_destroy(ctx);
     reg_resolver_destroy(resolver);
-    vk_codec_destroy(codec);
-    vk_config_destroy(cfg);
-    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    const vk_stage stage = {
+        &program, REGISTRATION_SERVICE, VK_TOPIC_REGISTRATION_REQUESTS, reg_handle, setup,
+        teardown};
+    return vk_stage_main(argc, argv, &stage);
 }

@@ -31,8 +31,7 @@
 #include <string.h>
 
 struct screening_ctx {
-    vk_decoder *dec;
-    vk_encoder *enc;
+    vk_stage_codec io;
     vk_screening_limits limits;
 };
 
@@ -44,9 +43,7 @@ screening_ctx *screening_ctx_new(vk_codec *codec, const vk_screening_limits *lim
         return NULL;
     }
     c->limits = *limits;
-    c->dec = vk_decoder_new(codec, VK_SCHEMA_SCREENING_SUBMITTED, err, errlen);
-    c->enc = c->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
-    if (!c->enc) {
+    if (vk_stage_codec_open(&c->io, codec, VK_SCHEMA_SCREENING_SUBMITTED, err, errlen)) {
         screening_ctx_destroy(c);
         return NULL;
     }
@@ -56,10 +53,7 @@ screening_ctx *screening_ctx_new(vk_codec *codec, const vk_screening_limits *lim
 void screening_ctx_destroy(screening_ctx *c) {
     if (!c)
         return;
-    if (c->dec)
-        vk_decoder_destroy(c->dec);
-    if (c->enc)
-        vk_encoder_destroy(c->enc);
+    vk_stage_codec_close(&c->io);
     free(c);
 }
 
@@ -202,7 +196,7 @@ static vk_handled check_consistency(const screening_ctx *c, const screening *s, 
 static int write_screened(screening_ctx *c, const screening *s, vk_outputs *out, char *err,
                           size_t errlen) {
     avro_value_t p, answers, item, yes;
-    avro_value_t *e = vk_target_event_begin(c->enc, SCREENING_SERVICE, &s->env, 0, s->visit.nik,
+    avro_value_t *e = vk_target_event_begin(c->io.enc, SCREENING_SERVICE, &s->env, 0, s->visit.nik,
                                             VK_TARGET_SCREENED, &p, err, errlen);
     if (!e)
         return -1;
@@ -221,7 +215,7 @@ static int write_screened(screening_ctx *c, const screening *s, vk_outputs *out,
         snprintf(err, errlen, "cannot fill Screened: %s", avro_strerror());
         return -1;
     }
-    return vk_target_event_add(c->enc, e, s->visit.nik, out, err, errlen);
+    return vk_target_event_add(c->io.enc, e, s->visit.nik, out, err, errlen);
 }
 
 vk_handled screening_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
@@ -230,7 +224,7 @@ vk_handled screening_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs 
     avro_value_t *v;
     screening s;
     memset(&s, 0, sizeof s);
-    vk_handled h = vk_request_decode(c->dec, "ScreeningSubmitted", in, &v, dead);
+    vk_handled h = vk_request_decode(c->io.dec, "ScreeningSubmitted", in, &v, dead);
     if (h == VK_OK)
         h = vk_envelope_read(v, &s.env, dead);
     if (h == VK_OK)

@@ -12,6 +12,8 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 
+#include <stdio.h>
+
 static const vk_config_doc keys[] = {
     {"screening.max.temperature.c", "37.5", "a PROCEED at or above this temperature is refused"},
     {"screening.max.systolic", "180", "a PROCEED at or above this systolic pressure is refused"},
@@ -22,39 +24,30 @@ static const vk_config_doc keys[] = {
 static const vk_program program = {"vaksin-screening",
                                    "desk 2 screenings → checked Screened events", NULL, keys};
 
-int main(int argc, char **argv) {
-    vk_config *cfg = vk_config_new();
-    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
-        vk_config_destroy(cfg);
-        return rc > 0 ? 0 : 2;
-    }
-    char err[512] = "";
+static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
+                   size_t errlen) {
+    (void)extra;
     vk_catalog catalog;
-    if (vk_catalog_from_config(&catalog, cfg, err, sizeof err)) {
-        vk_error("msg=\"bad screening limits\" error=\"%s\"", err);
-        vk_config_destroy(cfg);
-        return 2;
+    if (vk_catalog_from_config(&catalog, cfg, err, errlen)) {
+        *bad_config = true;
+        return NULL;
     }
     vk_info("msg=\"screening limits\" max_temperature_c=%g max_systolic=%d max_diastolic=%d",
             catalog.limits.max_temperature_c, catalog.limits.max_systolic,
             catalog.limits.max_diastolic);
-    vk_codec *codec = vk_codec_new(err, sizeof err);
-    screening_ctx *ctx = codec ? screening_ctx_new(codec, &catalog.limits, err, sizeof err) : NULL;
+    screening_ctx *ctx = screening_ctx_new(codec, &catalog.limits, err, errlen);
     vk_catalog_free(&catalog); /* the handler copied the limits */
-    if (!ctx) {
-        vk_error("msg=\"cannot start\" error=\"%s\"", err);
-        if (codec)
-            vk_codec_destroy(codec);
-        vk_config_destroy(cfg);
-        return 1;
-    }
-    vk_install_signals();
-    static const char *const inputs[] = {VK_TOPIC_SCREENING_REQUESTS, NULL};
-    vk_service svc = {SCREENING_SERVICE, inputs, screening_handle, ctx};
-    rc = vk_service_run(cfg, codec, &svc);
+    return ctx;
+}
+
+static void teardown(void *ctx, void *extra) {
+    (void)extra;
     screening_ctx_destroy(ctx);
-    vk_codec_destroy(codec);
-    vk_config_destroy(cfg);
-    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    const vk_stage stage = {
+        &program, SCREENING_SERVICE, VK_TOPIC_SCREENING_REQUESTS, screening_handle,
+        setup,    teardown};
+    return vk_stage_main(argc, argv, &stage);
 }

@@ -18,8 +18,7 @@
 #include <string.h>
 
 struct ticket_ctx {
-    vk_decoder *dec;
-    vk_encoder *enc;
+    vk_stage_codec io;
     uint8_t secret[256];
     size_t secret_len;
     int32_t max_date; /* today + 2 years: latest plausible scheduled date */
@@ -37,9 +36,7 @@ ticket_ctx *ticket_ctx_new(vk_codec *codec, const uint8_t *secret, size_t secret
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    c->dec = vk_decoder_new(codec, VK_SCHEMA_TICKET_REQUESTED, err, errlen);
-    c->enc = c->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
-    if (!c->enc) {
+    if (vk_stage_codec_open(&c->io, codec, VK_SCHEMA_TICKET_REQUESTED, err, errlen)) {
         ticket_ctx_destroy(c);
         return NULL;
     }
@@ -53,10 +50,7 @@ ticket_ctx *ticket_ctx_new(vk_codec *codec, const uint8_t *secret, size_t secret
 void ticket_ctx_destroy(ticket_ctx *c) {
     if (!c)
         return;
-    if (c->dec)
-        vk_decoder_destroy(c->dec);
-    if (c->enc)
-        vk_encoder_destroy(c->enc);
+    vk_stage_codec_close(&c->io);
     memset(c->secret, 0, sizeof c->secret);
     free(c);
 }
@@ -133,7 +127,7 @@ static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *e
     char ticket[VK_TICKET_LEN + 1];
     vk_ticket_from_nik(c->secret, c->secret_len, t->nik, ticket);
     avro_value_t p, flags, item;
-    avro_value_t *e = vk_target_event_begin(c->enc, TICKET_SERVICE, &t->env, 0, t->nik,
+    avro_value_t *e = vk_target_event_begin(c->io.enc, TICKET_SERVICE, &t->env, 0, t->nik,
                                             VK_TARGET_TICKET_ISSUED, &p, err, errlen);
     if (!e)
         return -1;
@@ -150,7 +144,7 @@ static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *e
         snprintf(err, errlen, "cannot fill TicketIssued: %s", avro_strerror());
         return -1;
     }
-    return vk_target_event_add(c->enc, e, t->nik, out, err, errlen);
+    return vk_target_event_add(c->io.enc, e, t->nik, out, err, errlen);
 }
 
 vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, vk_dead *dead) {
@@ -158,7 +152,7 @@ vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *ou
     avro_value_t *v;
     target t;
     memset(&t, 0, sizeof t);
-    vk_handled h = vk_request_decode(c->dec, "TicketRequested", in, &v, dead);
+    vk_handled h = vk_request_decode(c->io.dec, "TicketRequested", in, &v, dead);
     if (h == VK_OK)
         h = vk_envelope_read(v, &t.env, dead);
     if (h == VK_OK)

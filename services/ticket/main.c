@@ -21,38 +21,28 @@ static const vk_config_doc keys[] = {
 static const vk_program program = {
     "vaksin-ticket", "ticket requests → validated, normalized TicketIssued events", NULL, keys};
 
-int main(int argc, char **argv) {
-    vk_config *cfg = vk_config_new();
-    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
-        vk_config_destroy(cfg);
-        return rc > 0 ? 0 : 2;
-    }
+/* The secret is checked here, not in the handler: a guessable one makes tickets guessable. */
+static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
+                   size_t errlen) {
+    (void)extra;
     const char *secret = vk_config_get(cfg, "ticket.secret", NULL);
     if (!secret || strlen(secret) < 16 || strcmp(secret, "CHANGE_ME") == 0) {
-        vk_error("msg=\"ticket.secret is required: at least 16 characters, e.g. openssl rand -hex"
-                 " 32, in VAKSIN_TICKET_SECRET or a 0600 config file\"");
-        vk_config_destroy(cfg);
-        return 2;
+        snprintf(err, errlen,
+                 "ticket.secret is required: at least 16 characters, e.g. openssl rand -hex 32, "
+                 "in VAKSIN_TICKET_SECRET or a 0600 config file");
+        *bad_config = true;
+        return NULL;
     }
-    char err[512];
-    vk_codec *codec = vk_codec_new(err, sizeof err);
-    ticket_ctx *ctx = codec ? ticket_ctx_new(codec, (const uint8_t *)secret, strlen(secret),
-                                             vk_now_ms(), err, sizeof err)
-                            : NULL;
-    if (!ctx) {
-        vk_error("msg=\"cannot start\" error=\"%s\"", err);
-        if (codec)
-            vk_codec_destroy(codec);
-        vk_config_destroy(cfg);
-        return 1;
-    }
-    vk_install_signals();
-    static const char *const inputs[] = {VK_TOPIC_TICKET_REQUESTS, NULL};
-    vk_service svc = {TICKET_SERVICE, inputs, ticket_handle, ctx};
-    rc = vk_service_run(cfg, codec, &svc);
+    return ticket_ctx_new(codec, (const uint8_t *)secret, strlen(secret), vk_now_ms(), err, errlen);
+}
+
+static void teardown(void *ctx, void *extra) {
+    (void)extra;
     ticket_ctx_destroy(ctx);
-    vk_codec_destroy(codec);
-    vk_config_destroy(cfg);
-    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    const vk_stage stage = {&program,      TICKET_SERVICE, VK_TOPIC_TICKET_REQUESTS,
+                            ticket_handle, setup,          teardown};
+    return vk_stage_main(argc, argv, &stage);
 }

@@ -29,8 +29,7 @@
 #include <string.h>
 
 struct vaccination_ctx {
-    vk_decoder *dec;
-    vk_encoder *enc;
+    vk_stage_codec io;
     const vk_catalog *catalog;
 };
 
@@ -46,9 +45,7 @@ vaccination_ctx *vaccination_ctx_new(vk_codec *codec, const vk_catalog *catalog,
         return NULL;
     }
     c->catalog = catalog;
-    c->dec = vk_decoder_new(codec, VK_SCHEMA_VACCINATION_SUBMITTED, err, errlen);
-    c->enc = c->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
-    if (!c->enc) {
+    if (vk_stage_codec_open(&c->io, codec, VK_SCHEMA_VACCINATION_SUBMITTED, err, errlen)) {
         vaccination_ctx_destroy(c);
         return NULL;
     }
@@ -58,10 +55,7 @@ vaccination_ctx *vaccination_ctx_new(vk_codec *codec, const vk_catalog *catalog,
 void vaccination_ctx_destroy(vaccination_ctx *c) {
     if (!c)
         return;
-    if (c->dec)
-        vk_decoder_destroy(c->dec);
-    if (c->enc)
-        vk_encoder_destroy(c->enc);
+    vk_stage_codec_close(&c->io);
     free(c);
 }
 
@@ -169,8 +163,8 @@ static vk_handled check_dose_given(const vaccination_ctx *c, const avro_value_t 
 static int write_vaccinated(vaccination_ctx *c, const vaccination *x, vk_outputs *out, char *err,
                             size_t errlen) {
     avro_value_t p;
-    avro_value_t *e = vk_target_event_begin(c->enc, VACCINATION_SERVICE, &x->env, 0, x->visit.nik,
-                                            VK_TARGET_VACCINATED, &p, err, errlen);
+    avro_value_t *e = vk_target_event_begin(c->io.enc, VACCINATION_SERVICE, &x->env, 0,
+                                            x->visit.nik, VK_TARGET_VACCINATED, &p, err, errlen);
     if (!e)
         return -1;
     if (vk_set_int(&p, "dose", x->visit.dose) | vk_set_str(&p, "facility_code", x->visit.facility) |
@@ -179,7 +173,7 @@ static int write_vaccinated(vaccination_ctx *c, const vaccination *x, vk_outputs
         snprintf(err, errlen, "cannot fill Vaccinated: %s", avro_strerror());
         return -1;
     }
-    return vk_target_event_add(c->enc, e, x->visit.nik, out, err, errlen);
+    return vk_target_event_add(c->io.enc, e, x->visit.nik, out, err, errlen);
 }
 
 vk_handled vaccination_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
@@ -188,7 +182,7 @@ vk_handled vaccination_handle(void *ctx, const rd_kafka_message_t *in, vk_output
     avro_value_t *v;
     vaccination x;
     memset(&x, 0, sizeof x);
-    vk_handled h = vk_request_decode(c->dec, "VaccinationSubmitted", in, &v, dead);
+    vk_handled h = vk_request_decode(c->io.dec, "VaccinationSubmitted", in, &v, dead);
     if (h == VK_OK)
         h = vk_envelope_read(v, &x.env, dead);
     if (h == VK_OK)

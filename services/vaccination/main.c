@@ -12,6 +12,9 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 static const vk_config_doc keys[] = {
     {"vaccines.file", NULL,
      "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
@@ -21,39 +24,39 @@ static const vk_config_doc keys[] = {
 static const vk_program program = {"vaksin-vaccination",
                                    "desk 4 vaccinations → checked Vaccinated events", NULL, keys};
 
-int main(int argc, char **argv) {
-    vk_config *cfg = vk_config_new();
-    int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
-        vk_config_destroy(cfg);
-        return rc > 0 ? 0 : 2;
+/* The handler borrows the catalog: it lives in *extra until teardown. */
+static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
+                   size_t errlen) {
+    vk_catalog *catalog = calloc(1, sizeof *catalog);
+    if (!catalog) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
     }
-    char err[512] = "";
-    vk_catalog catalog;
-    if (vk_catalog_from_config(&catalog, cfg, err, sizeof err)) {
-        vk_error("msg=\"bad vaccine catalog\" error=\"%s\"", err);
-        vk_config_destroy(cfg);
-        return 2;
+    if (vk_catalog_from_config(catalog, cfg, err, errlen)) {
+        free(catalog);
+        *bad_config = true;
+        return NULL;
     }
-    vk_info("msg=\"vaccine catalog\" vaccines=%zu file=\"%s\"", catalog.n,
+    vk_info("msg=\"vaccine catalog\" vaccines=%zu file=\"%s\"", catalog->n,
             vk_config_get(cfg, "vaccines.file", "(built in)"));
-    vk_codec *codec = vk_codec_new(err, sizeof err);
-    vaccination_ctx *ctx = codec ? vaccination_ctx_new(codec, &catalog, err, sizeof err) : NULL;
+    vaccination_ctx *ctx = vaccination_ctx_new(codec, catalog, err, errlen);
     if (!ctx) {
-        vk_error("msg=\"cannot start\" error=\"%s\"", err);
-        if (codec)
-            vk_codec_destroy(codec);
-        vk_catalog_free(&catalog);
-        vk_config_destroy(cfg);
-        return 1;
+        vk_catalog_free(catalog);
+        free(catalog);
     }
-    vk_install_signals();
-    static const char *const inputs[] = {VK_TOPIC_VACCINATION_REQUESTS, NULL};
-    vk_service svc = {VACCINATION_SERVICE, inputs, vaccination_handle, ctx};
-    rc = vk_service_run(cfg, codec, &svc);
+    *extra = catalog;
+    return ctx;
+}
+
+static void teardown(void *ctx, void *catalog) {
     vaccination_ctx_destroy(ctx);
-    vk_catalog_free(&catalog);
-    vk_codec_destroy(codec);
-    vk_config_destroy(cfg);
-    return rc ? 1 : 0;
+    vk_catalog_free(catalog);
+    free(catalog);
+}
+
+int main(int argc, char **argv) {
+    const vk_stage stage = {
+        &program, VACCINATION_SERVICE, VK_TOPIC_VACCINATION_REQUESTS, vaccination_handle, setup,
+        teardown};
+    return vk_stage_main(argc, argv, &stage);
 }
