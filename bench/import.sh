@@ -25,21 +25,9 @@ while (($#)); do
     esac
 done
 
-export VAKSIN_RUN_DIR=${VAKSIN_RUN_DIR:-$src/.run-bench}
-export VAKSIN_BUILD_DIR=${VAKSIN_BUILD_DIR:-$src/build-release}
-export VAKSIN_BUILD_TYPE=Release
-export VAKSIN_PARTITIONS=$partitions
-export VAKSIN_PG_FAST=1
-# shellcheck source=../scripts/lib.sh
-source "$src/scripts/lib.sh"
-
-"$src/scripts/deps" >/dev/null
-vk_build
-trap 'vk_stack_down >/dev/null 2>&1 || true' EXIT
-vk_stack_up_infra >/dev/null
-# shellcheck disable=SC1091
-source "$VAKSIN_RUN_DIR/stack.env"
-sql() { psql "$VAKSIN_PG" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+bench_stack_up "$partitions"
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 

@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+#
+# bench/lib.sh — what the benchmarks share: their own stack (run dir .run-bench/), a Release
+# build in build-release/, fsync off for the pipeline and the references alike, and small helpers.
+#
+# bench_stack_up PARTITIONS — builds if needed, starts PostgreSQL and the development broker,
+# exports stack.env and arranges for the stack to come down when the script exits.
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+bench_stack_up() {
+    export VAKSIN_RUN_DIR=${VAKSIN_RUN_DIR:-$src/.run-bench}
+    export VAKSIN_BUILD_DIR=${VAKSIN_BUILD_DIR:-$src/build-release}
+    export VAKSIN_BUILD_TYPE=Release
+    export VAKSIN_PARTITIONS=$1
+    export VAKSIN_PG_FAST=1
+    # shellcheck source=../scripts/lib.sh
+    source "$src/scripts/lib.sh"
+    "$src/scripts/deps" >/dev/null
+    vk_build
+    trap 'vk_stack_down >/dev/null 2>&1 || true' EXIT
+    vk_stack_up_infra >/dev/null
+    # shellcheck disable=SC1091
+    source "$VAKSIN_RUN_DIR/stack.env"
+}
+
+sql() { psql "$VAKSIN_PG" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
