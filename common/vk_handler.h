@@ -37,6 +37,7 @@ typedef enum vk_target_branch {
     VK_TARGET_VACCINATED = 3,
     VK_TARGET_VERIFICATION_PENDING = 4,
     VK_TARGET_VERIFICATION_ENRICHED = 5,
+    VK_TARGET_VERIFICATION_REFUSED = 6,
 } vk_target_branch;
 
 /** A stage's codecs: a decoder of its request record and an encoder of TargetEvent. */

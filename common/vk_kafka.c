@@ -22,8 +22,9 @@
 const char *const vk_all_topics[] = {VK_TOPIC_TICKET_REQUESTS,       VK_TOPIC_REGISTRATION_REQUESTS,
                                      VK_TOPIC_SCREENING_REQUESTS,    VK_TOPIC_VACCINATION_REQUESTS,
                                      VK_TOPIC_VERIFICATION_REQUESTS, VK_TOPIC_ACCESS_EVENTS,
-                                     VK_TOPIC_VERIFICATION_LOOKUPS,  VK_TOPIC_TARGET_EVENTS,
-                                     VK_TOPIC_DEAD_LETTERS,          NULL};
+                                     VK_TOPIC_VERIFICATION_LOOKUPS,  VK_TOPIC_VERIFICATION_RETRIES,
+                                     VK_TOPIC_TARGET_EVENTS,         VK_TOPIC_DEAD_LETTERS,
+                                     NULL};
 
 const char *vk_topic_schema(const char *topic) {
     static const char *const map[][2] = {
@@ -34,6 +35,7 @@ const char *vk_topic_schema(const char *topic) {
         {VK_TOPIC_VERIFICATION_REQUESTS, VK_SCHEMA_VERIFICATION_REQUESTED},
         {VK_TOPIC_ACCESS_EVENTS, VK_SCHEMA_ACCESS_CHANGED},
         {VK_TOPIC_VERIFICATION_LOOKUPS, VK_SCHEMA_VERIFICATION_LOOKUP},
+        {VK_TOPIC_VERIFICATION_RETRIES, VK_SCHEMA_VERIFICATION_LOOKUP},
         {VK_TOPIC_TARGET_EVENTS, VK_SCHEMA_TARGET_EVENT},
         {VK_TOPIC_DEAD_LETTERS, VK_SCHEMA_DEAD_LETTER},
     };

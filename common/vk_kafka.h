@@ -43,6 +43,9 @@
 #define VK_TOPIC_VERIFICATION_REQUESTS "vaksin.verification.requests"
 #define VK_TOPIC_ACCESS_EVENTS         "vaksin.access.events"
 #define VK_TOPIC_VERIFICATION_LOOKUPS  "vaksin.verification.lookups"
+/** Lookups to try again later (a source was down): VerificationLookup with attempt and
+ *  not_before set; vaksin-lookup consumes it beside the lookups topic (docs/decisions.md). */
+#define VK_TOPIC_VERIFICATION_RETRIES  "vaksin.verification.lookups.retry"
 #define VK_TOPIC_TARGET_EVENTS         "vaksin.target.events"
 #define VK_TOPIC_DEAD_LETTERS          "vaksin.dead-letters"
 

@@ -249,13 +249,17 @@ static void test_roundtrip_target_event_payloads(void **state) {
         "\"vaccine\":\"PFIZER\",\"batch\":\"X1\",\"vaccinated_at\":\"2021-03-01T08:00:00.000Z\"}",
         "{\"type\":\"VerificationPending\",\"request_id\":\"r1\",\"kind\":\"CORRECTION\","
         "\"facility_code\":\"P3273020201\",\"changes\":" CHANGES ",\"reason\":null,"
-        "\"grant\":" GRANT "}",
+        "\"ticket\":null,\"grant\":" GRANT "}",
         "{\"type\":\"VerificationEnriched\",\"request_id\":\"r1\",\"kind\":\"CORRECTION\","
         "\"facility_code\":\"P3273020201\",\"changes\":" CHANGES ",\"reason\":null,"
         "\"grant\":" GRANT ",\"evidence\":[{\"source\":\"JKN\",\"status\":\"FOUND\","
         "\"fields\":[{\"field\":\"name\",\"value\":\"SITI AMINAH\",\"match\":true,"
         "\"score\":null}],\"message\":null},{\"source\":\"DUKCAPIL\",\"status\":\"UNAVAILABLE\","
-        "\"fields\":[],\"message\":\"timeout\"}],\"verdict\":\"SUPPORTED\"}",
+        "\"fields\":[],\"message\":\"timeout\"}],\"verdict\":\"SUPPORTED\",\"attempt\":0,"
+        "\"retry_at\":null}",
+        "{\"type\":\"VerificationRefused\",\"request_id\":\"r2\",\"kind\":\"ADDITION\","
+        "\"facility_code\":\"P3273020201\",\"changes\":" CHANGES ",\"reason\":\"baru\","
+        "\"code\":\"NOT_AUTHORIZED\",\"refusal\":\"u9 holds no VERIFIER grant\"}",
     };
     for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++) {
         char in[4096];
@@ -518,7 +522,8 @@ static void test_union_type_member(void **state) {
             "{" ENVELOPE ",\"nik\":\"1\",\"causation_id\":\"c1\",\"payload\":"
             "{\"type\":\"Jabbed\",\"dose\":1}}",
             "payload: unknown type \"Jabbed\" (expected one of TicketIssued, Registered, "
-            "Screened, Vaccinated, VerificationPending, VerificationEnriched)");
+            "Screened, Vaccinated, VerificationPending, VerificationEnriched, "
+            "VerificationRefused)");
     /* A chosen branch reports its own errors. */
     refused(VK_SCHEMA_TARGET_EVENT,
             "{" ENVELOPE ",\"nik\":\"1\",\"causation_id\":\"c1\",\"payload\":"
