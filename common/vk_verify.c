@@ -31,8 +31,7 @@ static int list_changes(const vk_target *cur, const vk_target_changes *c,
     }
     if (c->has_birth_date) {
         out[n].field = "birth_date";
-        put_date(out[n].old_value, sizeof out[n].old_value, cur != NULL,
-                 cur ? cur->birth_date : 0);
+        put_date(out[n].old_value, sizeof out[n].old_value, cur != NULL, cur ? cur->birth_date : 0);
         put_date(out[n++].new_value, sizeof out[0].new_value, true, c->birth_date);
     }
     if (c->sex) {

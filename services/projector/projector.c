@@ -14,6 +14,7 @@
  * schema reproduces the same rows.
  */
 #include "projector.h"
+#include "batch.h"
 
 #include "vk_buf.h"
 #include "vk_kafka.h"
@@ -29,78 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    EV_UNDECODABLE = -1,
-    EV_TICKET_ISSUED = 0,
-    EV_REGISTERED = 1,
-    EV_SCREENED = 2,
-    EV_VACCINATED = 3,
-    EV_ACCESS = 6, /* AccessChanged, from vaksin.access.events */
-};
-static const char *const event_types[] = {
-    "TicketIssued", "Registered",          "Screened",
-    "Vaccinated",   "VerificationPending", "VerificationEnriched", "AccessChanged"};
-
-typedef enum outcome { OUT_NONE, OUT_APPLIED, OUT_UNCHANGED, OUT_REJECTED, OUT_DUPLICATE } outcome;
-
-typedef struct pevent {
-    rd_kafka_message_t *m;
-    int type;
-    char event_id[37], nik[17], causation[64], source[64], actor[64];
-    bool has_actor;
-    int64_t occurred_at;
-    vk_target t;        /* TicketIssued */
-    vk_desk_event desk; /* Registered, Screened, Vaccinated: strings point into the arrays below */
-    char facility[32], vaccine[32], batch[64];
-    vk_access_event access; /* AccessChanged: strings point into the arrays below */
-    char user_id[64], district[8], role[16];
-    outcome out;
-    char code[32];
-    char reason[1024];
-} pevent;
-
-/* A person's state during the batch: loaded from the database, changed by the batch. */
-typedef struct pstate {
-    vk_target t;
-    bool exists;  /* a target row exists (loaded, or created by this batch) */
-    bool created; /* by this batch: to insert */
-    char created_event_id[37];
-    int64_t created_at;
-    vk_person person;                     /* dose rows */
-    unsigned dirty;                       /* bit d-1: dose d changed, to upsert */
-    char dose_event_id[VK_MAX_DOSES][37]; /* last event that changed dose d */
-    int64_t dose_updated_at[VK_MAX_DOSES];
-} pstate;
-
-/* A grant during the batch: loaded (active ones of the batch's users) or made by it. */
-typedef struct bgrant {
-    vk_grant g;
-    bool is_new; /* to insert */
-    bool closed; /* revoked or superseded by this batch: to update */
-    int64_t closed_at;
-    char closed_by[64], close_event_id[37];
-} bgrant;
-
-struct projector {
-    vk_decoder *dec;
-    vk_decoder *dec_access;
-    bgrant *grants;
-    int n_grants;
-    vk_strmap *facility_district; /* facility code → index into districts */
-    char (*districts)[5];
-    int n_districts;
-    const vk_catalog *catalog;
-    int temp_tables_pid; /* backend on which the session's staging tables exist */
-    char group[128];
-    int cap;
-    pevent *ev;
-    int n;
-    pstate *st;
-    int n_st;
-    vk_strmap *by_nik, *by_ticket, *seen;
-    vk_buf sql, copy;
-    projector_stats stats;
-};
+const char *const event_types[] = {
+    "TicketIssued",        "Registered",          "Screened",
+    "Vaccinated",          "VerificationPending", "VerificationEnriched",
+    "VerificationRefused", "AccessChanged"};
 
 projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char *group,
                          int batch_max, char *err, size_t errlen) {
@@ -117,12 +50,13 @@ projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char 
     p->by_nik = vk_strmap_new((size_t)batch_max);
     p->by_ticket = vk_strmap_new((size_t)batch_max);
     p->seen = vk_strmap_new((size_t)batch_max);
+    int vinit = verification_init(p);
     p->dec = vk_decoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen);
     p->dec_access = p->dec ? vk_decoder_new(codec, VK_SCHEMA_ACCESS_CHANGED, err, errlen) : NULL;
     p->grants = calloc((size_t)batch_max * 2, sizeof *p->grants);
     p->districts = calloc((size_t)batch_max, sizeof *p->districts);
     p->facility_district = vk_strmap_new((size_t)batch_max);
-    if (!p->ev || !p->st || !p->by_nik || !p->by_ticket || !p->seen || !p->dec ||
+    if (!p->ev || !p->st || !p->by_nik || !p->by_ticket || !p->seen || vinit || !p->dec ||
         !p->dec_access || !p->grants || !p->districts || !p->facility_district) {
         if (p->dec)
             snprintf(err, errlen, "out of memory");
@@ -146,6 +80,7 @@ void projector_destroy(projector *p) {
     vk_strmap_destroy(p->by_nik);
     vk_strmap_destroy(p->by_ticket);
     vk_strmap_destroy(p->seen);
+    verification_free(p);
     vk_buf_free(&p->sql);
     vk_buf_free(&p->copy);
     free(p->ev);
@@ -161,16 +96,14 @@ const projector_stats *projector_get_stats(const projector *p) {
 }
 
 void projector_discard(projector *p) {
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; i < p->n; i++) {
         rd_kafka_message_destroy(p->ev[i].m);
+        verification_event_free(&p->ev[i]);
+    }
     p->n = 0;
 }
 
 /* ---- Decoding ---- */
-
-static void copy_str(char *dst, size_t len, const char *src) {
-    snprintf(dst, len, "%s", src ? src : "");
-}
 
 static void decode_ticket(const avro_value_t *pl, vk_target *t) {
     const char *s;
@@ -336,6 +269,11 @@ static void decode_event(projector *p, pevent *e) {
         decode_ticket(&branch, &e->t);
     } else if (disc >= EV_REGISTERED && disc <= EV_VACCINATED) {
         decode_desk(&branch, e);
+    } else if (disc >= EV_VERIFICATION_PENDING && disc <= EV_VERIFICATION_REFUSED) {
+        verification_decode(e, &branch);
+    } else {
+        e->type = EV_UNDECODABLE;
+        snprintf(e->reason, sizeof e->reason, "unknown payload branch %d", disc);
     }
 }
 
@@ -382,7 +320,7 @@ static int load_seen(projector *p, PGconn *db) {
 }
 
 /* The batch state of a NIK, created empty (not a target, no doses) on first use. */
-static pstate *state_of(projector *p, const char *nik) {
+pstate *state_of(projector *p, const char *nik) {
     long idx;
     if (vk_strmap_get(p->by_nik, nik, &idx))
         return &p->st[idx];
@@ -391,10 +329,6 @@ static pstate *state_of(projector *p, const char *nik) {
     copy_str(s->t.nik, sizeof s->t.nik, nik);
     vk_strmap_put(p->by_nik, nik, p->n_st++);
     return s;
-}
-
-static const char *col(PGresult *r, int row, int c) {
-    return PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c);
 }
 
 static int load_targets(projector *p, PGconn *db) {
@@ -428,10 +362,6 @@ static int load_targets(projector *p, PGconn *db) {
     }
     PQclear(r);
     return 0;
-}
-
-static int64_t col_ms(PGresult *r, int row, int c) {
-    return PQgetisnull(r, row, c) ? 0 : strtoll(PQgetvalue(r, row, c), NULL, 10);
 }
 
 /* The dose rows of the batch's NIKs (only those with a desk event need them, but one query for
@@ -482,7 +412,8 @@ static int load_doses(projector *p, PGconn *db) {
     return 0;
 }
 
-/* Owners of the batch's ticket numbers that are not in the batch's NIKs (collisions). */
+/* Owners of the batch's ticket numbers (imports and additions) that are not in the batch's
+ * NIKs (collisions). */
 static int load_ticket_owners(projector *p, PGconn *db) {
     vk_buf_reset(&p->sql);
     vk_buf_append(&p->sql, "{", 1);
@@ -493,6 +424,7 @@ static int load_ticket_owners(projector *p, PGconn *db) {
                 vk_buf_append(&p->sql, ",", 1);
             vk_array_elem(&p->sql, p->ev[i].t.ticket);
         }
+    k += verification_tickets(p, &p->sql, k);
     vk_buf_append(&p->sql, "}", 2);
     if (k == 0)
         return 0;
@@ -531,9 +463,9 @@ static int load_access(projector *p, PGconn *db) {
             " (extract(epoch FROM valid_until) * 1000)::bigint"
             " FROM access_grant WHERE user_id = ANY($1::text[]) AND revoked_at IS NULL",
             1);
-        static vk_pg_stmt districts = VK_PG_STMT(
-            "facility_districts",
-            "SELECT code, district_code FROM facility WHERE code = ANY($1::text[])", 1);
+        static vk_pg_stmt districts =
+            VK_PG_STMT("facility_districts",
+                       "SELECT code, district_code FROM facility WHERE code = ANY($1::text[])", 1);
         const char *gp[1] = {(const char *)b->data}, *fp[1] = {(const char *)fac.data};
         PGresult *r = vk_pg_run(db, &grants, PGRES_TUPLES_OK, gp);
         for (int i = 0; r && i < PQntuples(r) && p->n_grants < 2 * p->cap; i++) {
@@ -564,12 +496,6 @@ static int load_access(projector *p, PGconn *db) {
 }
 
 /* ---- Deciding ---- */
-
-static void reject(pevent *e, const char *code, const char *reason) {
-    e->out = OUT_REJECTED;
-    snprintf(e->code, sizeof e->code, "%s", code);
-    snprintf(e->reason, sizeof e->reason, "%s", reason);
-}
 
 static void apply_ticket(projector *p, pevent *e) {
     pstate *cur = state_of(p, e->nik);
@@ -617,9 +543,9 @@ static void apply_access(projector *p, pevent *e) {
         }
     char district[5], code[32], reason[512];
     long di;
-    const char *fd = vk_strmap_get(p->facility_district, e->facility, &di) ? p->districts[di]
+    const char *fd = vk_strmap_get(p->facility_district, e->facility, &di)    ? p->districts[di]
                      : vk_facility_district_by_pattern(e->facility, district) ? district
-                                                                             : NULL;
+                                                                              : NULL;
     int replaced;
     if (vk_access_apply(active, (size_t)n, &e->access, fd, &replaced, code, sizeof code, reason,
                         sizeof reason) == VK_ACCESS_REFUSED) {
@@ -694,28 +620,32 @@ static void decide(projector *p) {
         else if (e->type == EV_ACCESS)
             apply_access(p, e);
         else
-            reject(e, "UNSUPPORTED",
-                   "this projector version does not apply this event type yet; replay it after "
-                   "upgrading");
+            verification_apply(p, e);
     }
 }
 
 /* ---- Writing ---- */
 
-static void copy_opt(vk_buf *b, const char *s) {
-    if (*s)
-        vk_copy_text(b, s);
-    else
-        vk_copy_null(b);
+/*
+ * The session's staging tables (ON COMMIT DELETE ROWS), created once per connection: changed
+ * rows are COPYed into them and merged with one statement. A rolled-back batch may have created
+ * them inside its transaction, so a rollback forgets them (projector_flush).
+ */
+static int ensure_staging(projector *p, PGconn *db) {
+    if (p->temp_tables_pid == PQbackendPID(db))
+        return 0;
+    if (vk_pg_exec(db,
+                   "CREATE TEMP TABLE IF NOT EXISTS dose_in (LIKE dose) ON COMMIT DELETE ROWS") ||
+        vk_pg_exec(db, "CREATE TEMP TABLE IF NOT EXISTS target_upd (LIKE target)"
+                       " ON COMMIT DELETE ROWS") ||
+        verification_staging(db))
+        return -1;
+    p->temp_tables_pid = PQbackendPID(db);
+    return 0;
 }
 
-static int write_targets(projector *p, PGconn *db) {
-    vk_buf *b = &p->copy;
-    vk_buf_reset(b);
-    for (int i = 0; i < p->n_st; i++) {
-        const pstate *s = &p->st[i];
-        if (!s->created)
-            continue;
+static void copy_target_row(vk_buf *b, const pstate *s) {
+    {
         const vk_target *t = &s->t;
         char sex[2] = {t->sex, 0};
         vk_copy_text(b, t->nik), vk_copy_sep(b), vk_copy_text(b, t->ticket), vk_copy_sep(b);
@@ -731,24 +661,41 @@ static int write_targets(projector *p, PGconn *db) {
         vk_copy_text(b, t->flags);
         vk_buf_append(b, "}", 1), vk_copy_sep(b);
         vk_copy_text(b, s->created_event_id), vk_copy_sep(b);
-        vk_copy_text(b, s->created_event_id), vk_copy_sep(b);
-        vk_copy_ts(b, s->created_at), vk_copy_sep(b), vk_copy_ts(b, s->created_at);
-        vk_copy_eol(b);
+        vk_copy_text(b, s->updated ? s->updated_event_id : s->created_event_id), vk_copy_sep(b);
+        vk_copy_ts(b, s->created_at), vk_copy_sep(b);
+        vk_copy_ts(b, s->updated ? s->updated_at : s->created_at), vk_copy_eol(b);
     }
-    if (b->len == 0)
-        return 0;
-    return vk_pg_copy(db,
-                      "COPY target (nik, ticket, name, birth_date, sex, phone, category,"
-                      " facility_code, scheduled_date, origin, flags, created_event_id,"
-                      " updated_event_id, created_at, updated_at) FROM STDIN",
-                      b);
 }
 
-static void copy_opt_ts(vk_buf *b, bool has, int64_t ms) {
-    if (has)
-        vk_copy_ts(b, ms);
-    else
-        vk_copy_null(b);
+#define TARGET_COLUMNS                                                                             \
+    "(nik, ticket, name, birth_date, sex, phone, category, facility_code, scheduled_date, origin," \
+    " flags, created_event_id, updated_event_id, created_at, updated_at)"
+
+/* New targets by COPY; corrected ones through the staging table and one UPDATE. */
+static int write_targets(projector *p, PGconn *db) {
+    vk_buf *b = &p->copy;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n_st; i++)
+        if (p->st[i].created)
+            copy_target_row(b, &p->st[i]);
+    if (b->len && vk_pg_copy(db, "COPY target " TARGET_COLUMNS " FROM STDIN", b))
+        return -1;
+    vk_buf_reset(b);
+    for (int i = 0; i < p->n_st; i++)
+        if (p->st[i].updated && !p->st[i].created)
+            copy_target_row(b, &p->st[i]);
+    if (b->len == 0)
+        return 0;
+    return ensure_staging(p, db) ||
+                   vk_pg_copy(db, "COPY target_upd " TARGET_COLUMNS " FROM STDIN", b) ||
+                   vk_pg_exec(db,
+                              "UPDATE target t SET name = u.name, birth_date = u.birth_date,"
+                              " sex = u.sex, phone = u.phone, facility_code = u.facility_code,"
+                              " scheduled_date = u.scheduled_date, flags = u.flags,"
+                              " updated_event_id = u.updated_event_id,"
+                              " updated_at = u.updated_at FROM target_upd u WHERE t.nik = u.nik")
+               ? -1
+               : 0;
 }
 
 static void copy_dose_row(vk_buf *b, const pstate *s, int i) {
@@ -795,12 +742,7 @@ static int write_doses(projector *p, PGconn *db) {
                 copy_dose_row(b, &p->st[k], i);
     if (b->len == 0)
         return 0;
-    if (p->temp_tables_pid != PQbackendPID(db)) {
-        if (vk_pg_exec(db, "CREATE TEMP TABLE dose_in (LIKE dose) ON COMMIT DELETE ROWS"))
-            return -1;
-        p->temp_tables_pid = PQbackendPID(db);
-    }
-    return vk_pg_copy(db, "COPY dose_in FROM STDIN", b) ||
+    return ensure_staging(p, db) || vk_pg_copy(db, "COPY dose_in FROM STDIN", b) ||
                    vk_pg_exec(db, "INSERT INTO dose SELECT * FROM dose_in ON CONFLICT (nik, dose) "
                                   "DO UPDATE SET"
                                   " status = EXCLUDED.status, visits = EXCLUDED.visits,"
@@ -848,11 +790,11 @@ static int write_grants(projector *p, PGconn *db) {
                              " revoked_at, revoked_by, revoke_event_id) FROM STDIN",
                              b))
         return -1;
-    static vk_pg_stmt close = VK_PG_STMT(
-        "close_grant",
-        "UPDATE access_grant SET revoked_at = $2::timestamptz, revoked_by = $3,"
-        " revoke_event_id = $4::uuid WHERE grant_event_id = $1::uuid",
-        4);
+    static vk_pg_stmt close =
+        VK_PG_STMT("close_grant",
+                   "UPDATE access_grant SET revoked_at = $2::timestamptz, revoked_by = $3,"
+                   " revoke_event_id = $4::uuid WHERE grant_event_id = $1::uuid",
+                   4);
     for (int i = 0; i < p->n_grants; i++) {
         const bgrant *g = &p->grants[i];
         if (g->is_new || !g->closed)
@@ -901,12 +843,6 @@ static int write_log(projector *p, PGconn *db) {
                       "COPY event_log (event_id, nik, event_type, outcome, topic, partition,"
                       " \"offset\", causation_id, source, actor, occurred_at, value) FROM STDIN",
                       b);
-}
-
-/* The broker's timestamp of a message (the best time an undecodable event has). */
-static int64_t msg_time(const rd_kafka_message_t *m) {
-    int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    return ts > 0 ? ts : 0;
 }
 
 static int write_rejections(projector *p, PGconn *db) {
@@ -1054,6 +990,7 @@ static void reset_batch_state(projector *p) {
     vk_strmap_clear(p->seen);
     vk_strmap_clear(p->facility_district);
     p->n_st = p->n_grants = p->n_districts = 0;
+    verification_reset(p);
     for (int i = 0; i < p->n; i++) {
         p->ev[i].out = OUT_NONE;
         if (p->ev[i].type != EV_UNDECODABLE)
@@ -1098,14 +1035,15 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
     int rc = check_and_store_offsets(p, db, stale);
     if (rc == 0 && !*stale)
         rc = load_seen(p, db) || load_targets(p, db) || load_doses(p, db) ||
-                     load_ticket_owners(p, db) || load_access(p, db)
+                     verification_load(p, db) || load_ticket_owners(p, db) || load_access(p, db)
                  ? -1
                  : 0;
     if (rc == 0 && !*stale) {
         t1 = vk_mono_ms();
         decide(p);
         t2 = vk_mono_ms();
-        rc = write_targets(p, db) || write_doses(p, db) || write_grants(p, db) || write_log(p, db) ||
+        rc = write_targets(p, db) || write_doses(p, db) || write_grants(p, db) ||
+                     ensure_staging(p, db) || verification_write(p, db) || write_log(p, db) ||
                      write_rejections(p, db)
                  ? -1
                  : 0;
@@ -1113,6 +1051,7 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
     }
     if (rc || *stale) {
         vk_pg_exec(db, "ROLLBACK");
+        p->temp_tables_pid = 0; /* staging tables created by this transaction are gone */
         return rc;
     }
     if (vk_pg_exec(db, "COMMIT"))
