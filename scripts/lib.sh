@@ -37,6 +37,8 @@
 #             vk_service_running NAME, vk_service_pid NAME, vk_service_wait_exit NAME SECONDS,
 #             vk_service_built NAME, vk_services_start_all, vk_services_stop_all [SECONDS]
 #   broker    vk_broker_start [ARGS...], vk_broker_stop, vk_broker_running, vk_broker_pid
+#   stubs     vk_stubs_start, vk_stub_start jkn|dukcapil [ARGS...], vk_stub_restart …,
+#             vk_conf_set KEY VALUE
 #   postgres  vk_pg_start DIR (prints the conninfo), vk_pg_stop DIR, vk_pg_status DIR,
 #             vk_pg_conninfo DIR, vk_pg_destroy DIR
 # Helpers named vk__* are internal.
@@ -72,6 +74,10 @@ vk__shq() { local q="'\\''"; printf "'%s'" "${1//\'/$q}"; }
 
 # "vaksin-ticket" or "ticket" -> "ticket".
 vk__short() { printf '%s' "${1#vaksin-}"; }
+
+# The program a service name runs: "stub-jkn" and "stub-dukcapil" are two vaksin-stubs, every
+# other name is its own program ("ticket" -> vaksin-ticket).
+vk__program() { case "$1" in stub-*) printf 'vaksin-stubs' ;; *) printf 'vaksin-%s' "$1" ;; esac; }
 
 # Is PID alive and running a command line that mentions WORD? (Guards against a pid file whose
 # process died and whose pid was reused; a zombie has an empty cmdline and counts as dead.)
@@ -529,14 +535,14 @@ vk_service_pid() {
     local name
     vk__ctx
     name=$(vk__short "$1")
-    vk__pidfile_pid "$VK_RUN/pids/$name.pid" "vaksin-$name"
+    vk__pidfile_pid "$VK_RUN/pids/$name.pid" "$(vk__program "$name")"
 }
 
 # vk_service_running NAME
 vk_service_running() { vk_service_pid "$1" >/dev/null; }
 
 # vk_service_built NAME — is $VAKSIN_BIN/vaksin-NAME there?
-vk_service_built() { vk__ctx; [[ -x "$VK_BIN_DIR/vaksin-$(vk__short "$1")" ]]; }
+vk_service_built() { vk__ctx; [[ -x "$VK_BIN_DIR/$(vk__program "$(vk__short "$1")")" ]]; }
 
 # vk_service_start NAME [ARGS...] — starts vaksin-NAME with --config $RUN/vaksin.conf, the
 # environment of $RUN/stack.env and any extra ARGS (e.g. -X key=value), log in
@@ -547,7 +553,7 @@ vk_service_start() {
     vk__ctx
     name=$(vk__short "${1:?usage: vk_service_start NAME [ARGS...]}")
     shift
-    bin=$VK_BIN_DIR/vaksin-$name
+    bin=$VK_BIN_DIR/$(vk__program "$name")
     [[ -x "$bin" ]] || { vk_err "$bin is not built"; return 1; }
     [[ -f "$VK_RUN/stack.env" ]] || { vk_err "no $VK_RUN/stack.env: bring the stack up first"; return 1; }
     if pid=$(vk_service_pid "$name"); then
@@ -587,7 +593,7 @@ vk_service_kill() {
     pid=$(vk_service_pid "$name") || { vk_err "vaksin-$name does not run"; return 1; }
     kill -s "$sig" "$pid" || return 1
     if [[ "$sig" == KILL || "$sig" == 9 ]]; then
-        vk__wait_gone "$pid" "vaksin-$name" 10 || { vk_err "vaksin-$name survived SIGKILL"; return 1; }
+        vk__wait_gone "$pid" "$(vk__program "$name")" 10 || { vk_err "vaksin-$name survived SIGKILL"; return 1; }
     fi
 }
 
@@ -638,7 +644,7 @@ vk_services_stop_all() {
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .pid)
         [[ "$name" == devbroker ]] && continue
-        if pid=$(vk__pidfile_pid "$f" "vaksin-$name"); then
+        if pid=$(vk__pidfile_pid "$f" "$(vk__program "$name")"); then
             kill -TERM "$pid" 2>/dev/null
             pids+=("$pid")
             names+=("$name")
@@ -651,19 +657,90 @@ vk_services_stop_all() {
     for ((i = 0; i < seconds * 10; i++)); do
         left=0
         for f in "${!pids[@]}"; do
-            vk__pid_alive "${pids[$f]}" "vaksin-${names[$f]}" && left=1
+            vk__pid_alive "${pids[$f]}" "$(vk__program "${names[$f]}")" && left=1
         done
         ((left)) || break
         sleep 0.1
     done
     for f in "${!pids[@]}"; do
-        if vk__pid_alive "${pids[$f]}" "vaksin-${names[$f]}"; then
-            vk_log "vaksin-${names[$f]} still running after ${seconds}s: SIGKILL"
+        if vk__pid_alive "${pids[$f]}" "$(vk__program "${names[$f]}")"; then
+            vk_log "${names[$f]} still running after ${seconds}s: SIGKILL"
             kill -KILL "${pids[$f]}" 2>/dev/null
-            vk__wait_gone "${pids[$f]}" "vaksin-${names[$f]}" 5
+            vk__wait_gone "${pids[$f]}" "$(vk__program "${names[$f]}")" 5
         fi
         rm -f "$VK_RUN/pids/${names[$f]}.pid"
     done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Stub servers for JKN and Dukcapil (vaksin-stubs), for a stack with no real endpoints
+
+# vk_conf_set KEY VALUE — sets KEY in $RUN/vaksin.conf (replacing any line for it).
+vk_conf_set() {
+    local conf
+    vk__ctx
+    conf=$VK_RUN/vaksin.conf
+    [[ -f "$conf" ]] || { vk_err "no $conf"; return 1; }
+    grep -v -E "^[[:space:]]*${1//./\\.}[[:space:]]*=" "$conf" >"$conf.tmp" || true
+    printf '%s=%s\n' "$1" "$2" >>"$conf.tmp"
+    chmod 600 "$conf.tmp" && mv "$conf.tmp" "$conf"
+}
+
+# vk_stub_start SOURCE [ARGS...] — starts the stub of SOURCE (jkn: the BPJS web-service protocol;
+# dukcapil: verification by element) as service stub-SOURCE, knowing the people of
+# $RUN/people/SOURCE.csv (header nik,name,birth_date,sex,card_no; created empty when missing).
+# It listens on the port it had before (its url file), else on a free one, and the URL goes
+# into vaksin.conf as jkn.url / dukcapil.url for vaksin-lookup. Extra ARGS: -X stub.latency.ms=100 …
+vk_stub_start() {
+    local src=${1:?usage: vk_stub_start jkn|dukcapil [ARGS...]} proto url_file port_args=() i
+    shift
+    vk__ctx
+    case "$src" in
+    jkn) proto=bpjs ;;
+    dukcapil) proto=dukcapil ;;
+    *) vk_err "vk_stub_start: unknown source $src"; return 1 ;;
+    esac
+    mkdir -p "$VK_RUN/people" || return 1
+    [[ -f "$VK_RUN/people/$src.csv" ]] || echo 'nik,name,birth_date,sex,card_no' >"$VK_RUN/people/$src.csv"
+    url_file=$VK_RUN/stub-$src.url
+    if [[ -s "$url_file" ]]; then
+        port_args=(-X "stub.port=$(sed -E 's|.*:([0-9]+).*|\1|' "$url_file")")
+    fi
+    rm -f "$url_file.new"
+    vk_service_start "stub-$src" -X "stub.protocol=$proto" -X "stub.port.file=$url_file.new" \
+        -X "stub.people.file=$VK_RUN/people/$src.csv" "${port_args[@]}" "$@" || return 1
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$url_file.new" ]] && break
+        sleep 0.1
+    done
+    [[ -s "$url_file.new" ]] || { vk_err "stub-$src wrote no address"; return 1; }
+    mv "$url_file.new" "$url_file"
+    if [[ $src == jkn ]]; then
+        vk_conf_set jkn.url "$(head -n1 "$url_file")"
+    else
+        vk_conf_set dukcapil.url "$(head -n1 "$url_file")/dukcapil/verify"
+    fi
+}
+
+# vk_stub_restart SOURCE [ARGS...] — stops and starts a stub on the same port (to reload its
+# people file, or to bring a source back after a test took it down).
+vk_stub_restart() {
+    vk_service_stop "stub-$1" || return 1
+    vk_stub_start "$@"
+}
+
+# vk_stubs_start — both stubs, with development credentials written into vaksin.conf, unless
+# the configuration names real endpoints (jkn.url or dukcapil.url, in the file or environment).
+vk_stubs_start() {
+    vk__ctx
+    if [[ -n "${VAKSIN_JKN_URL:-}${VAKSIN_DUKCAPIL_URL:-}" ]] ||
+        grep -q -E '^[[:space:]]*(jkn|dukcapil)\.url[[:space:]]*=' "$VK_RUN/vaksin.conf"; then
+        vk_log "real JKN/Dukcapil endpoints configured: no stubs"
+        return 0
+    fi
+    vk_service_built stub-jkn || { vk_log "vaksin-stubs not built: no stubs"; return 0; }
+    vk_stub_start jkn && vk_stub_start dukcapil || return 1
+    vk_log "stubs: JKN $(head -n1 "$VK_RUN/stub-jkn.url"), Dukcapil $(head -n1 "$VK_RUN/stub-dukcapil.url")"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -686,6 +763,11 @@ vk__write_conf() {
             -e "s|^facilities\.file=.*|facilities.file=$VK_SRC/config/facilities.csv|" \
             -e "s|^vaccines\.file=.*|vaccines.file=$VK_SRC/config/vaccines.csv|" \
             "$VK_SRC/config/vaksin.conf.example" >"$conf"
+        # Development credentials the stubs check and vaksin-lookup sends (never real ones).
+        secret=$(od -An -N48 -tx1 /dev/urandom | tr -d ' \n')
+        printf '%s\n' "jkn.cons_id=dev-${secret:0:6}" "jkn.secret=${secret:6:32}" \
+            "jkn.user_key=${secret:38:32}" "dukcapil.user_id=vaksin-dev" \
+            "dukcapil.password=${secret:70:24}" "dukcapil.ip_user=127.0.0.1" >>"$conf"
     ) || return 1
     chmod 600 "$conf"
 }
@@ -717,6 +799,7 @@ vk_stack_up_infra() {
             mv "$VK_RUN"/logs/*.log "$VK_RUN/logs/previous/" || return 1
     fi
     vk_pg_destroy "$VK_RUN/pg" || return 1
+    rm -rf "$VK_RUN/people" "$VK_RUN"/stub-*.url || return 1
     conninfo=$(vk_pg_start "$VK_RUN/pg") || return 1
     vk_log "postgresql: $conninfo"
     vk_broker_start "${VK_BROKER_ARGS[@]}" || return 1
@@ -727,10 +810,12 @@ vk_stack_up_infra() {
     . "$VK_RUN/stack.env"
 }
 
-# vk_stack_up [--infra] — vk_stack_up_infra, then every built service (unless --infra).
+# vk_stack_up [--infra] — vk_stack_up_infra, then (unless --infra) the JKN and Dukcapil stubs
+# when no real endpoints are configured (vk_stubs_start), and every built service.
 vk_stack_up() {
     vk_stack_up_infra || return 1
     [[ "${1:-}" == --infra ]] && return 0
+    vk_stubs_start || return 1
     vk_services_start_all
 }
 
