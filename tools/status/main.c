@@ -39,6 +39,7 @@ static const char *const stages[][2] = {
     {"vaksin-vaccination", VK_TOPIC_VACCINATION_REQUESTS},
     {"vaksin-verification", VK_TOPIC_VERIFICATION_REQUESTS},
     {"vaksin-lookup", VK_TOPIC_VERIFICATION_LOOKUPS},
+    {"vaksin-lookup", VK_TOPIC_VERIFICATION_RETRIES}, /* due retries count as work to do */
 };
 
 static int partitions_of(rd_kafka_t *rk, const char *topic) {
@@ -134,7 +135,7 @@ static int64_t look(const vk_config *cfg, PGconn *db, bool print) {
         else
             sum += lag;
         if (print)
-            printf("%-22s %-32s messages=%-10" PRId64 " behind=%" PRId64 "\n", stages[i][0],
+            printf("%-22s %-34s messages=%-10" PRId64 " behind=%" PRId64 "\n", stages[i][0],
                    stages[i][1], total, lag);
     }
     static const char *const projected[] = {VK_TOPIC_TARGET_EVENTS, VK_TOPIC_ACCESS_EVENTS};
@@ -145,7 +146,7 @@ static int64_t look(const vk_config *cfg, PGconn *db, bool print) {
         else
             sum += lag;
         if (print)
-            printf("%-22s %-32s messages=%-10" PRId64 " behind=%" PRId64 "\n", "vaksin-projector",
+            printf("%-22s %-34s messages=%-10" PRId64 " behind=%" PRId64 "\n", "vaksin-projector",
                    projected[t], total, lag);
     }
     return failed ? -1 : sum;
