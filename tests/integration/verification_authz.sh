@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# verification_authz — vaksin-verification on the development broker: it reads
+# vaksin.access.events to its end before deciding, authorizes each request against the grants
+# as they stood at the request's time (the projector's Dinkes rules, the facility reference
+# table included), and writes what it decided to the topics — VerificationPending plus a
+# VerificationLookup with the authorizing grant, VerificationRefused with a code, or a dead
+# letter for malformed input. A grant made while it runs counts for the next request, and a
+# restart reads the grants again and decides the same. Checks Kafka topics only (the projector's
+# handling of these events is tested by verification_projection).
+source "$(dirname "$0")/lib.sh"
+it_setup
+
+A=3273025205850001 # corrected by officer.1
+B=3273021508800002 # added by officer.1
+C=3273026107900003 # officer.9, never granted
+D=3273020101700004 # officer.2, after the revocation
+E=3273024404950005 # officer.2, before the revocation
+F=3273024404950006 # officer.3, whose only grant lay outside the Dinkes's kab/kota
+G=3273021508800007 # officer.4: a refused grant for this facility, a valid one elsewhere
+H=3171025205850008 # officer.5 at a clinic known from the reference table only
+K=3273021508800009 # officer.6: refused, then granted while the service runs
+L=3273021508800010 # officer.2 after the restart
+M=3273021508800011 # officer.6 after the restart
+
+clinic=$(awk -F, '$1 !~ /^P/ && $1 !~ /^[0-9]+$/ && NR > 1 { print $1 "," $4; exit }' "$VK_SRC/config/facilities.csv")
+clinic_code=${clinic%,*}
+clinic_district=${clinic#*,}
+[[ -n "$clinic_code" && -n "$clinic_district" ]] || it_fail "no clinic in config/facilities.csv"
+
+id() { printf '00000000-0000-4000-8000-%012d' "$1"; }
+access() { # n action user facility district actor occurred_at [valid_until]
+    printf '{"event_id":"%s","occurred_at":"%s","source":"pcare-dinkes","actor":"%s","action":"%s","user_id":"%s","facility_code":"%s","district_code":"%s","role":"VERIFIER","valid_until":%s}\n' \
+        "$(id "$1")" "$7" "$6" "$2" "$3" "$4" "$5" "${8:-null}"
+}
+request() { # n actor kind nik facility changes [occurred_at]
+    local at=${7:+\"occurred_at\":\"$7\",}
+    printf '{"event_id":"%s",%s"source":"pcare-web","actor":%s,"kind":"%s","nik":"%s","facility_code":"%s","changes":%s,"reason":"data SISDMK salah"}\n' \
+        "$(id "$1")" "$at" "$2" "$3" "$4" "$5" "$6"
+}
+submit() { # topic file lines
+    local out
+    out=$("$VAKSIN_BIN/vaksin-submit" --topic "$1" "$2" 2>>"$IT_TMP/submit.err") ||
+        it_fail "vaksin-submit $1: exit $?: $out; $(tail -3 "$IT_TMP/submit.err")"
+    [[ "$out" == "read=$3 sent=$3 refused=0" ]] || it_fail "vaksin-submit $1: got $out"
+}
+dump() { "$VAKSIN_BIN/vaksin-dump" --topic "$1" 2>/dev/null; }
+log=$VAKSIN_RUN_DIR/logs/verification.log
+# The number of log lines of vaksin-verification holding TEXT.
+log_count() { grep -c -F -- "$1" "$log" 2>/dev/null || true; }
+# Waits until vaksin-verification has read the access topic to its end for the Nth time.
+wait_caught_up() {
+    it_wait_until "vaksin-verification read the access topic (start $1)" 60 \
+        bash -c "(( \$(grep -c -F 'access topic read to its end' '$log' 2>/dev/null || true) >= $1 ))"
+}
+# Waits until the topics hold N target events, N lookups and N dead letters of the service.
+count_outputs() {
+    { dump vaksin.target.events; dump vaksin.verification.lookups; dump vaksin.dead-letters; } |
+        "$PY" -c 'import json, sys
+t = l = d = 0
+for line in sys.stdin:
+    m = json.loads(line)
+    v = m.get("value") or {}
+    if m["topic"] == "vaksin.target.events" and v.get("payload", {}).get("type", "").startswith("Verification"):
+        t += 1
+    elif m["topic"] == "vaksin.verification.lookups":
+        l += 1
+    elif m["topic"] == "vaksin.dead-letters" and v.get("service") == "vaksin-verification":
+        d += 1
+print(t, l, d)'
+}
+wait_outputs() { # targets lookups dead
+    local i got=
+    for ((i = 0; i < 90; i++)); do
+        got=$(count_outputs)
+        [[ "$got" == "$1 $2 $3" ]] && return 0
+        sleep 1
+    done
+    it_fail "expected $1 verification events, $2 lookups, $3 dead letters; got $got"
+}
+
+# ---- Grants made before the service starts: read at start --------------------------------------
+{
+    access 1 GRANT officer.1 P3273020201 3273 dinkes.bandung 2021-07-01T00:00:00Z
+    access 2 GRANT officer.2 P3273020201 3273 dinkes.bandung 2021-07-01T00:00:00Z
+    access 3 REVOKE officer.2 P3273020201 3273 dinkes.bandung 2021-07-01T06:00:00Z
+    access 4 GRANT officer.3 P3204020201 3273 dinkes.bandung 2021-07-01T00:00:00Z # outside 3273: refused
+    access 5 GRANT officer.4 P3204020201 3273 dinkes.bandung 2021-07-01T00:00:00Z # refused
+    access 6 GRANT officer.4 P3273010101 3273 dinkes.bandung 2021-07-01T00:00:00Z
+    access 7 GRANT officer.5 "$clinic_code" "$clinic_district" dinkes.x 2021-07-01T00:00:00Z
+} >"$IT_TMP/access-1.jsonl"
+submit vaksin.access.events "$IT_TMP/access-1.jsonl" 7
+
+# A start that cannot read the access topic to its end in time fails, saying why.
+set +e
+"$VAKSIN_BIN/vaksin-verification" --config "$VAKSIN_RUN_DIR/vaksin.conf" \
+    -X access.catchup.timeout.ms=1 2>"$IT_TMP/timeout.log"
+rc=$?
+set -e
+it_eq "exit status when the access topic is not read in time" 1 "$rc"
+grep -q 'msg="cannot start".*vaksin.access.events' "$IT_TMP/timeout.log" ||
+    it_fail "no clear log line on a catch-up timeout: $(tail -3 "$IT_TMP/timeout.log")"
+! grep -q -E 'Sanitizer|runtime error:' "$IT_TMP/timeout.log" ||
+    it_fail "a sanitizer reported on the failed start: $(grep -A10 -E 'Sanitizer|runtime error:' "$IT_TMP/timeout.log")"
+
+vk_service_start verification
+vk_service_start ticket # derives the tickets an ADDITION must match
+wait_caught_up 1
+it_eq "grants loaded at start (2 refused outside the district)" 1 \
+    "$(log_count 'access topic read to its end" partitions=8 events=7 grants=4 open_grants=3 refused=2')"
+
+CH='{"name":"  siti   aminah ","phone":"0812-3456-7890"}'
+CH_ADD='{"name":"budi santoso","birth_date":"1970-01-01","sex":"L","facility_code":"p3273010101"}'
+{
+    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 12 '"officer.1"' ADDITION $B p3273020201 "$CH_ADD" 2021-07-02T00:00:00Z
+    request 13 '"officer.9"' CORRECTION $C P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 14 '"officer.2"' CORRECTION $D P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 15 '"officer.2"' CORRECTION $E P3273020201 "$CH" 2021-07-01T03:00:00Z
+    request 16 '"officer.3"' CORRECTION $F P3204020201 "$CH" 2021-07-02T00:00:00Z
+    request 17 '"officer.4"' CORRECTION $G P3204020201 "$CH" 2021-07-02T00:00:00Z
+    request 18 '"officer.5"' CORRECTION $H "$clinic_code" "$CH" 2021-07-02T00:00:00Z
+    request 19 '"officer.1"' CORRECTION 3273025205850 P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 20 null CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 21 '"officer.1"' CORRECTION $A P3273020201 '{}' 2021-07-02T00:00:00Z
+    request 22 '"officer.1"' ADDITION $A P3273020201 '{"name":"SITI"}' 2021-07-02T00:00:00Z
+} >"$IT_TMP/requests-1.jsonl"
+submit vaksin.verification.requests "$IT_TMP/requests-1.jsonl" 12
+printf '{"nik":"%s","name":"Budi Santoso","birth_date":"1970-01-01","sex":"L","origin":"OTHER"}\n' $B \
+    >"$IT_TMP/ticket.jsonl"
+submit vaksin.ticket.requests "$IT_TMP/ticket.jsonl" 1
+# 8 decisions + the TicketIssued (not counted: not a verification payload); 4 authorized.
+wait_outputs 8 4 4
+
+# ---- A grant made while the service runs counts for the next request ----------------------------
+request 23 '"officer.6"' CORRECTION $K P3273020201 "$CH" >"$IT_TMP/requests-2.jsonl"
+submit vaksin.verification.requests "$IT_TMP/requests-2.jsonl" 1
+wait_outputs 9 4 4
+access 8 GRANT officer.6 P3273020201 3273 dinkes.bandung "$(date -u +%FT%T.%3NZ)" >"$IT_TMP/access-2.jsonl"
+submit vaksin.access.events "$IT_TMP/access-2.jsonl" 1
+sleep 2 # let the access consumer fetch it (it has no order with the request topic)
+request 24 '"officer.6"' CORRECTION $K P3273020201 "$CH" >"$IT_TMP/requests-3.jsonl"
+submit vaksin.verification.requests "$IT_TMP/requests-3.jsonl" 1
+wait_outputs 10 5 4
+it_eq "the live grant was logged as applied" 1 \
+    "$(log_count "access change applied\" partition=")"
+
+# ---- A restart reads the grants again and decides the same --------------------------------------
+vk_service_restart verification
+wait_caught_up 2
+it_eq "grants loaded again at restart" 1 \
+    "$(log_count 'access topic read to its end" partitions=8 events=8 grants=5 open_grants=4 refused=2')"
+{
+    request 25 '"officer.2"' CORRECTION $L P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 26 '"officer.6"' CORRECTION $M P3273020201 "$CH"
+    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z # resent
+} >"$IT_TMP/requests-4.jsonl"
+submit vaksin.verification.requests "$IT_TMP/requests-4.jsonl" 3
+wait_outputs 13 7 4
+
+# ---- What the topics hold -----------------------------------------------------------------------
+dump vaksin.target.events >"$IT_TMP/target.jsonl"
+dump vaksin.verification.lookups >"$IT_TMP/lookups.jsonl"
+dump vaksin.dead-letters >"$IT_TMP/dead.jsonl"
+"$PY" - "$IT_TMP" "$IT_NAME" "$(id 1)" "$(id 2)" "$(id 7)" "$(id 8)" "$clinic_code" "$clinic_district" <<'PY' ||
+import json, sys
+
+tmp, name, g1, g2, g7, g8, clinic, clinic_district = sys.argv[1:9]
+failed = False
+
+
+def check(what, ok, detail=""):
+    global failed
+    print("%s [%s]: %s%s" % ("ok" if ok else "FAIL", name, what, "" if ok else ": " + str(detail)),
+          file=sys.stdout if ok else sys.stderr)
+    failed |= not ok
+
+
+def rid(n):
+    return "00000000-0000-4000-8000-%012d" % n
+
+
+def lines(f):
+    return [json.loads(line) for line in open(tmp + "/" + f)]
+
+
+events, tickets = {}, {}
+for m in lines("target.jsonl"):
+    v = m["value"]
+    p = v["payload"]
+    if p["type"] == "TicketIssued":
+        tickets[v["nik"]] = p["ticket"]
+        continue
+    events.setdefault(p["request_id"], []).append((m["key"], v))
+lookups = {}
+for m in lines("lookups.jsonl"):
+    lookups.setdefault(m["value"]["request_id"], []).append((m["key"], m["value"]))
+dead = {}
+for m in lines("dead.jsonl"):
+    v = m["value"]
+    if v["service"] == "vaksin-verification":
+        dead.setdefault(v["error_code"], []).append(v)
+
+CH = {"name": "SITI AMINAH", "birth_date": None, "sex": None, "phone": "+6281234567890",
+      "facility_code": None, "scheduled_date": None}
+CH_ADD = {"name": "BUDI SANTOSO", "birth_date": "1970-01-01", "sex": "L", "phone": None,
+          "facility_code": "P3273010101", "scheduled_date": None}
+
+
+def grant(event_id, user, facility, district, by, at):
+    return {"grant_event_id": event_id, "user_id": user, "facility_code": facility,
+            "district_code": district, "granted_by": by, "granted_at": at, "valid_until": None}
+
+
+G1 = grant(g1, "officer.1", "P3273020201", "3273", "dinkes.bandung", "2021-07-01T00:00:00.000Z")
+G2 = grant(g2, "officer.2", "P3273020201", "3273", "dinkes.bandung", "2021-07-01T00:00:00.000Z")
+G7 = grant(g7, "officer.5", clinic, clinic_district, "dinkes.x", "2021-07-01T00:00:00.000Z")
+
+
+def one(table, n):
+    got = table.get(rid(n), [])
+    return got[0] if len(got) == 1 else (None, None)
+
+
+def pending(n, nik, actor, kind, changes, g, facility="P3273020201", ticket=None):
+    key, e = one(events, n)
+    ok = (key == nik and e and e["nik"] == nik and e["causation_id"] == rid(n)
+          and e["actor"] == actor and e["source"] == "pcare-web")
+    p = e["payload"] if e else {}
+    want = {"type": "VerificationPending", "request_id": rid(n), "kind": kind,
+            "facility_code": facility, "changes": changes, "reason": "data SISDMK salah",
+            "ticket": ticket, "grant": g}
+    check("request %d: one VerificationPending keyed by its NIK with grant %s" % (n, g and g["grant_event_id"]),
+          ok and (g is None and p.get("type") == "VerificationPending" or p == want),
+          "got %s" % json.dumps(e))
+    key, lk = one(lookups, n)
+    want_lk = {"event_id": lk and lk["event_id"], "occurred_at": e and e["occurred_at"],
+               "source": "pcare-web", "actor": actor, "request_id": rid(n), "kind": kind,
+               "nik": nik, "facility_code": facility, "changes": changes,
+               "reason": "data SISDMK salah", "grant": p.get("grant"), "attempt": 0,
+               "not_before": None}
+    check("request %d: one VerificationLookup with the same request and grant" % n,
+          key == nik and lk == want_lk and lk["event_id"] != e["event_id"],
+          "got %s" % json.dumps(lk))
+    return p
+
+
+def refused(n, nik, code, *words):
+    key, e = one(events, n)
+    p = e["payload"] if e else {}
+    ok = (key == nik and p.get("type") == "VerificationRefused" and p.get("code") == code
+          and p.get("request_id") == rid(n) and all(w in p.get("refusal", "") for w in words)
+          and rid(n) not in lookups)
+    check("request %d: VerificationRefused %s (%s)" % (n, code, p.get("refusal")), ok,
+          json.dumps(e))
+
+
+# Request 11 was sent twice: the second decision is the same event, byte for byte in JSON.
+t11, l11 = events.get(rid(11), []), lookups.get(rid(11), [])
+check("request 11 resent: the same TargetEvent and lookup again", len(t11) == 2 and len(l11) == 2
+      and t11[0] == t11[1] and l11[0] == l11[1], "%d and %d outputs" % (len(t11), len(l11)))
+events[rid(11)] = t11[:1]
+lookups[rid(11)] = l11[:1]
+
+pending(11, "3273025205850001", "officer.1", "CORRECTION", CH, G1)
+p = pending(12, "3273021508800002", "officer.1", "ADDITION", CH_ADD, G1,
+            ticket=tickets.get("3273021508800002"))
+check("the ADDITION's ticket is vaksin-ticket's", p.get("ticket") is not None
+      and p.get("ticket") == tickets.get("3273021508800002"), "%s vs %s" % (p.get("ticket"), tickets))
+refused(13, "3273026107900003", "NOT_AUTHORIZED", "officer.9")
+refused(14, "3273020101700004", "GRANT_REVOKED", "revoked at 2021-07-01T06:00:00Z by dinkes.bandung")
+pending(15, "3273024404950005", "officer.2", "CORRECTION", CH, G2)
+refused(16, "3273024404950006", "NOT_AUTHORIZED", "officer.3")
+refused(17, "3273021508800007", "WRONG_FACILITY", "P3273010101", "P3204020201")
+pending(18, "3171025205850008", "officer.5", "CORRECTION", CH, G7, facility=clinic)
+refused(23, "3273021508800009", "NOT_AUTHORIZED", "officer.6")
+p = pending(24, "3273021508800009", "officer.6", "CORRECTION", CH, None)
+check("request 24: authorized by the grant made while running", p.get("grant", {}).get("grant_event_id") == g8,
+      json.dumps(p))
+refused(25, "3273021508800010", "GRANT_REVOKED", "revoked at 2021-07-01T06:00:00Z")
+p = pending(26, "3273021508800011", "officer.6", "CORRECTION", CH, None)
+check("request 26: the live grant read again at restart", p.get("grant", {}).get("grant_event_id") == g8,
+      json.dumps(p))
+
+
+want_dead = {"INVALID_NIK": rid(19), "MISSING_ACTOR": rid(20), "NO_CHANGES": rid(21),
+             "INCOMPLETE_ADDITION": rid(22)}
+got_dead = {code: [v for v in vs] for code, vs in dead.items()}
+check("dead letters by code: %s" % ",".join(sorted(want_dead)),
+      sorted(got_dead) == sorted(want_dead)
+      and all(len(v) == 1 and v[0]["topic"] == "vaksin.verification.requests" and v[0]["value"]
+              and v[0]["error"] for v in got_dead.values()),
+      json.dumps(got_dead)[:2000])
+check("no decision for a malformed request",
+      not any(rid(n) in events or rid(n) in lookups for n in (19, 20, 21, 22)))
+sys.exit(1 if failed else 0)
+PY
+    it_fail "the topics differ from what was expected (above)"
