@@ -97,8 +97,11 @@ int main(int argc, char **argv) {
         rd_kafka_destroy(rk);
         return 1;
     }
-    vk_info("msg=ready bootstrap=%s brokers=%d partitions=%d topics=9", bootstraps, brokers,
-            partitions);
+    int topics = 0;
+    while (vk_all_topics[topics])
+        topics++;
+    vk_info("msg=ready bootstrap=%s brokers=%d partitions=%d topics=%d", bootstraps, brokers,
+            partitions, topics);
     while (!vk_stop)
         usleep(100 * 1000);
     vk_info("msg=stopping");
