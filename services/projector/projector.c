@@ -636,8 +636,10 @@ static int ensure_staging(projector *p, PGconn *db) {
         return 0;
     if (vk_pg_exec(db,
                    "CREATE TEMP TABLE IF NOT EXISTS dose_in (LIKE dose) ON COMMIT DELETE ROWS") ||
-        vk_pg_exec(db, "CREATE TEMP TABLE IF NOT EXISTS target_upd (LIKE target)"
-                       " ON COMMIT DELETE ROWS") ||
+        vk_pg_exec(db, "CREATE TEMP TABLE IF NOT EXISTS target_upd (nik char(16), name text,"
+                       " birth_date date, sex char(1), phone text, facility_code text,"
+                       " scheduled_date date, flags text[], updated_event_id uuid,"
+                       " updated_at timestamptz) ON COMMIT DELETE ROWS") ||
         verification_staging(db))
         return -1;
     p->temp_tables_pid = PQbackendPID(db);
@@ -681,13 +683,26 @@ static int write_targets(projector *p, PGconn *db) {
     if (b->len && vk_pg_copy(db, "COPY target " TARGET_COLUMNS " FROM STDIN", b))
         return -1;
     vk_buf_reset(b);
-    for (int i = 0; i < p->n_st; i++)
-        if (p->st[i].updated && !p->st[i].created)
-            copy_target_row(b, &p->st[i]);
+    for (int i = 0; i < p->n_st; i++) {
+        const pstate *s = &p->st[i];
+        if (!s->updated || s->created)
+            continue;
+        const vk_target *t = &s->t;
+        char sex[2] = {t->sex, 0};
+        vk_copy_text(b, t->nik), vk_copy_sep(b), vk_copy_text(b, t->name), vk_copy_sep(b);
+        vk_copy_date(b, t->birth_date), vk_copy_sep(b), copy_opt(b, sex), vk_copy_sep(b);
+        copy_opt(b, t->phone), vk_copy_sep(b), copy_opt(b, t->facility_code), vk_copy_sep(b);
+        if (t->has_scheduled_date)
+            vk_copy_date(b, t->scheduled_date);
+        else
+            vk_copy_null(b);
+        vk_copy_sep(b), vk_buf_append(b, "{", 1), vk_copy_text(b, t->flags);
+        vk_buf_append(b, "}", 1), vk_copy_sep(b), vk_copy_text(b, s->updated_event_id);
+        vk_copy_sep(b), vk_copy_ts(b, s->updated_at), vk_copy_eol(b);
+    }
     if (b->len == 0)
         return 0;
-    return ensure_staging(p, db) ||
-                   vk_pg_copy(db, "COPY target_upd " TARGET_COLUMNS " FROM STDIN", b) ||
+    return ensure_staging(p, db) || vk_pg_copy(db, "COPY target_upd FROM STDIN", b) ||
                    vk_pg_exec(db,
                               "UPDATE target t SET name = u.name, birth_date = u.birth_date,"
                               " sex = u.sex, phone = u.phone, facility_code = u.facility_code,"

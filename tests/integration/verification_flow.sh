@@ -99,7 +99,7 @@ curl -fsS -d '{"down":true}' "$JKN/_control" >/dev/null
 req officer.1 "${NIK[3]}" '{"name":"Siti  Aminah"}' >"$IT_TMP/jkn-down.jsonl"
 submit vaksin.verification.requests "$IT_TMP/jkn-down.jsonl"
 it_wait_caught_up 120
-it_eq "JKN down, Dukcapil confirms" "APPLIED |SUPPORTED|JKN:UNAVAILABLE DUKCAPIL:FOUND|SITI AMINAH" \
+it_eq "JKN down, Dukcapil confirms" "APPLIED |SUPPORTED|DUKCAPIL:FOUND JKN:UNAVAILABLE|SITI AMINAH" \
     "$(it_sql "select status || ' ' || coalesce(reason_code, ''), verdict,
                       (select string_agg((e->>'source') || ':' || (e->>'status'), ' ' order by e->>'source')
                        from jsonb_array_elements(evidence) e), (select name from target t where t.nik = v.nik)

@@ -17,12 +17,13 @@ D=3273020101700004 # added
 E=3273024404950005 # sources down, then Dukcapil contradicts
 F=3273024404950006 # refused by vaksin-verification (no grant)
 G=3273021508800007 # corrected, then registered
+H=3273025508800008 # imported in one batch, corrected in a later one
 rq() { printf '00000000-0000-4000-8000-%012d' "$1"; }
 GRANT='{"grant_event_id":"11111111-1111-4111-8111-111111111111","user_id":"officer.1","facility_code":"P3273020201","district_code":"3273","granted_by":"dinkes.bandung","granted_at":"2021-06-01T00:00:00Z","valid_until":null}'
 
 ticket() { # nik name birth_date sex
     printf '{"nik":"%s","causation_id":"t-%s","source":"sisdmk-import","payload":{"type":"TicketIssued","ticket":"T%016d","name":"%s","birth_date":"%s","sex":"%s","phone":null,"category":"LANSIA","facility_code":"P3273020201","scheduled_date":null,"origin":"SISDMK","flags":%s}}\n' \
-        "$1" "$1" "${1: -4}" "$2" "$3" "$4" "${5:-[]}"
+        "$1" "$1" "$((10#${1: -4}))" "$2" "$3" "$4" "${5:-[]}"
 }
 registered() { # nik
     printf '{"nik":"%s","causation_id":"r-%s","source":"pcare-web","actor":"desk.1","payload":{"type":"Registered","ticket":null,"facility_code":"P3273020201","dose":1}}\n' "$1" "$1"
@@ -52,6 +53,7 @@ EV_NO='[{"source":"DUKCAPIL","status":"FOUND","fields":[{"field":"name","value":
     ticket $B "DEWI LESTARI" 1980-08-15 P
     ticket $E "RINA WATI" 1995-04-04 P
     ticket $G "AGUS SALIM" 1980-08-15 L
+    ticket $H "HADI PURNOMO" 1980-08-15 L '["NIK_SEX_MISMATCH"]'
     pending $A 1 CORRECTION "$CH_BD"
     enriched $A 1 CORRECTION "$CH_BD" SUPPORTED "$EV_OK"
     pending $B 2 CORRECTION "$CH_BD"
@@ -67,7 +69,7 @@ EV_NO='[{"source":"DUKCAPIL","status":"FOUND","fields":[{"field":"name","value":
     enriched $G 7 CORRECTION "$CH_G" SUPPORTED '[]'
     registered $G # after the correction: a normal registration
 } >"$IT_TMP/one.jsonl"
-it_eq "first part submitted" "read=18 sent=18 refused=0" \
+it_eq "first part submitted" "read=19 sent=19 refused=0" \
     "$("$VAKSIN_BIN/vaksin-submit" --topic vaksin.target.events "$IT_TMP/one.jsonl")"
 it_wait_caught_up 120
 it_eq "E pending while the sources are down" "PENDING|SOURCES_UNAVAILABLE|1|t|UNAVAILABLE" \
@@ -80,8 +82,10 @@ it_eq "D waits for its evidence" "PENDING" \
     enriched $D 4 ADDITION "$CH_ADD" SUPPORTED "$EV_OK"
     enriched $E 5 CORRECTION "$CH_NAME" CONTRADICTED "$EV_NO" 1
     enriched $A 1 CORRECTION "$CH_BD" CONTRADICTED "$EV_NO" 1 # late: A was decided
+    pending $H 8 CORRECTION '{"sex":"P","phone":"081233330008"}'
+    enriched $H 8 CORRECTION '{"sex":"P","phone":"081233330008"}' SUPPORTED "$EV_OK"
 } >"$IT_TMP/two.jsonl"
-it_eq "second part submitted" "read=3 sent=3 refused=0" \
+it_eq "second part submitted" "read=5 sent=5 refused=0" \
     "$("$VAKSIN_BIN/vaksin-submit" --topic vaksin.target.events "$IT_TMP/two.jsonl")"
 it_wait_caught_up 120
 
@@ -92,6 +96,7 @@ $G|APPLIED|
 $E|REJECTED|CONTRADICTED
 $F|REJECTED|NOT_AUTHORIZED
 $A|APPLIED|
+$H|APPLIED|
 $C|REJECTED|NO_TARGET" \
     "$(it_sql "select nik, status, coalesce(reason_code, '') from verification order by nik")"
 it_eq "A corrected, its NIK flag cleared" "1985-05-12|{}|SITI NURHALIZA" \
@@ -114,13 +119,16 @@ it_eq "E's reason quotes Dukcapil" "1" \
     "$(it_sql "select count(*) from verification where nik = '$E' and reason like '%Dukcapil: found, name differs (score 40)%'")"
 it_eq "G corrected, then registered" "+6281299990007|3273015|1" \
     "$(it_sql "select t.phone, t.facility_code, (select count(*) from dose d where d.nik = t.nik) from target t where nik = '$G'")"
+it_eq "H, a target from an earlier batch, corrected: sex flag cleared, other columns kept" \
+    "P|081233330008|{}|HADI PURNOMO|T0000000000000008|SISDMK|t" \
+    "$(it_sql "select sex, phone, flags, name, ticket, origin, updated_at > created_at from target where nik = '$H'")"
 it_eq "no target for C" "0" "$(it_sql "select count(*) from target where nik = '$C'")"
 it_eq "rejections" "ALREADY_SERVED:1,CONTRADICTED:1,NOT_AUTHORIZED:1,NO_TARGET:1" \
     "$(it_sql "select string_agg(reason_code || ':' || n, ',' order by reason_code) from (select reason_code, count(*) n from rejection group by 1) x")"
 it_eq "the late lookup changed nothing" "1" \
     "$(it_sql "select count(*) from event_log where nik = '$A' and event_type = 'VerificationEnriched' and outcome = 'UNCHANGED'")"
 it_eq "dashboard view" "3273|ADDITION|APPLIED||1
-3273|CORRECTION|APPLIED||2
+3273|CORRECTION|APPLIED||3
 3273|CORRECTION|REJECTED|ALREADY_SERVED|1
 3273|CORRECTION|REJECTED|CONTRADICTED|1
 3273|CORRECTION|REJECTED|NOT_AUTHORIZED|1
