@@ -577,7 +577,7 @@ vk_service_stop() {
     vk__ctx
     name=$(vk__short "${1:?usage: vk_service_stop NAME [SECONDS]}")
     if pid=$(vk_service_pid "$name"); then
-        vk__stop_pid "$pid" "vaksin-$name" "${2:-15}" || return 1
+        vk__stop_pid "$pid" "$(vk__program "$name")" "${2:-15}" || return 1
     fi
     rm -f "$VK_RUN/pids/$name.pid"
 }
@@ -603,7 +603,7 @@ vk_service_wait_exit() {
     vk__ctx
     name=$(vk__short "$1")
     pid=$(vk_service_pid "$name") || return 0
-    vk__wait_gone "$pid" "vaksin-$name" "${2:-15}"
+    vk__wait_gone "$pid" "$(vk__program "$name")" "${2:-15}"
 }
 
 # vk_service_restart NAME [ARGS...] — stop (as vk_service_stop) and start again.
