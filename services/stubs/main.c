@@ -480,16 +480,13 @@ static struct MHD_Daemon *start_daemon(stub_server *s, const vk_config *cfg, cha
         vk_error("msg=\"bad configuration\" key=stub.bind error=\"not an IP address\"");
         return NULL;
     }
-    struct MHD_Daemon *d =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                         on_mhd_log, s, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned int)STUB_CONNECTION_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                         (unsigned int)STUB_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned int)STUB_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                         /* SO_REUSEADDR: a restart on the same port (a source "coming back") must
-                          * not wait for the old connections' TIME_WAIT */
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)STUB_CONNECTION_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned int)STUB_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)STUB_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     if (!d) {
         vk_error("msg=\"cannot listen\" bind=%s port=%ld error=\"%s\"", host, port,
                  strerror(errno));
