@@ -9,6 +9,7 @@
  */
 #include "vk_kafka.h"
 
+#include "vk_handler.h"
 #include "vk_log.h"
 #include "vk_rules.h"
 
@@ -19,11 +20,16 @@
 #include <string.h>
 #include <time.h>
 
-const char *const vk_all_topics[] = {VK_TOPIC_TICKET_REQUESTS,       VK_TOPIC_REGISTRATION_REQUESTS,
-                                     VK_TOPIC_SCREENING_REQUESTS,    VK_TOPIC_VACCINATION_REQUESTS,
-                                     VK_TOPIC_VERIFICATION_REQUESTS, VK_TOPIC_ACCESS_EVENTS,
-                                     VK_TOPIC_VERIFICATION_LOOKUPS,  VK_TOPIC_VERIFICATION_RETRIES,
-                                     VK_TOPIC_TARGET_EVENTS,         VK_TOPIC_DEAD_LETTERS,
+const char *const vk_all_topics[] = {VK_TOPIC_TICKET_REQUESTS,
+                                     VK_TOPIC_REGISTRATION_REQUESTS,
+                                     VK_TOPIC_SCREENING_REQUESTS,
+                                     VK_TOPIC_VACCINATION_REQUESTS,
+                                     VK_TOPIC_VERIFICATION_REQUESTS,
+                                     VK_TOPIC_ACCESS_EVENTS,
+                                     VK_TOPIC_VERIFICATION_LOOKUPS,
+                                     VK_TOPIC_VERIFICATION_RETRIES,
+                                     VK_TOPIC_TARGET_EVENTS,
+                                     VK_TOPIC_DEAD_LETTERS,
                                      NULL};
 
 const char *vk_topic_schema(const char *topic) {
@@ -190,6 +196,7 @@ vk_output *vk_outputs_add(vk_outputs *outs, const char *topic) {
 
 void vk_outputs_reset(vk_outputs *outs) {
     outs->n = 0;
+    outs->defer_until = 0;
 }
 
 void vk_outputs_free(vk_outputs *outs) {
@@ -256,6 +263,13 @@ int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_me
 
 /* ---- The loop ---- */
 
+/* A partition paused by VK_DEFER until a wall-clock time. */
+typedef struct paused {
+    char *topic;
+    int32_t partition;
+    int64_t until;
+} paused;
+
 typedef struct loop {
     const vk_service *svc;
     const vk_config *cfg;
@@ -268,8 +282,15 @@ typedef struct loop {
     /* current batch */
     int batch_n;
     int64_t batch_started;
+    /* deferral: while `holding`, commits take hold_offset for the held partition */
+    bool holding;
+    const char *hold_topic;
+    int32_t hold_partition;
+    int64_t hold_offset;
+    paused *paused;
+    int n_paused, cap_paused;
     /* metrics since start */
-    uint64_t n_in, n_out, n_dead, n_commits, n_aborts;
+    uint64_t n_in, n_out, n_dead, n_commits, n_aborts, n_deferred;
     int64_t batch_ms_max;
 } loop;
 
@@ -333,6 +354,8 @@ static void txn_begin(loop *l) {
 static void txn_abort(loop *l, const char *why) {
     vk_warn("msg=\"aborting transaction\" reason=\"%s\" messages=%d", why, l->batch_n);
     l->n_aborts++;
+    if (l->svc->discard) /* the batch is redelivered: drop its pending work */
+        l->svc->discard(l->svc->ctx);
     rd_kafka_error_t *error = rd_kafka_abort_transaction(l->producer, -1);
     if (error)
         fatal_error(l, "cannot abort transaction", error);
@@ -351,18 +374,57 @@ static int txn_failed(loop *l, const char *what, rd_kafka_error_t *error) {
     return -1;
 }
 
+/* Produces every output in l->outs inside the open transaction. 0, or -1 (logged). */
+static int produce_outputs(loop *l) {
+    for (size_t i = 0; i < l->outs.n; i++) {
+        vk_output *o = &l->outs.items[i];
+        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
+            return -1;
+    }
+    return 0;
+}
+
+/* Lets a batch-asynchronous handler finish its batch and produces what it returns. */
+static int batch_complete(loop *l) {
+    vk_outputs_reset(&l->outs);
+    if (l->svc->complete(l->svc->ctx, &l->outs))
+        return -1;
+    if (produce_outputs(l))
+        return -1;
+    l->n_out += l->outs.n;
+    return 0;
+}
+
+/* While a deferral commits, its partition is committed at the deferred message itself. */
+static void apply_hold(loop *l, rd_kafka_topic_partition_list_t *pos) {
+    if (!l->holding)
+        return;
+    rd_kafka_topic_partition_t *p =
+        rd_kafka_topic_partition_list_find(pos, l->hold_topic, l->hold_partition);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(pos, l->hold_topic, l->hold_partition);
+    p->offset = l->hold_offset;
+}
+
 /**
- * @brief Commits the open transaction with the consumer's positions. Returns 1 when committed,
- * 0 when it had to be aborted (the caller rewinds), -1 on a fatal error.
+ * @brief Commits the open transaction with the consumer's positions, after the handler's
+ * complete() (when it has one) produced the batch's pending outputs. Returns 1 when
+ * committed, 0 when it had to be aborted (the caller rewinds), -1 on a fatal error.
  */
 static int txn_commit(loop *l) {
     int64_t t0 = vk_mono_ms();
+    if (l->svc->complete && batch_complete(l)) {
+        txn_abort(l, "handler could not complete the batch");
+        return 0;
+    }
     rd_kafka_resp_err_t ferr = rd_kafka_flush(l->producer, 60000);
     if (ferr) {
         txn_abort(l, "outputs not delivered within 60 s");
         return 0;
     }
     rd_kafka_topic_partition_list_t *pos = current_positions(l->consumer);
+    if (pos)
+        apply_hold(l, pos);
     if (!pos || pos->cnt == 0) {
         if (pos)
             rd_kafka_topic_partition_list_destroy(pos);
@@ -407,6 +469,33 @@ static void loop_commit_and_begin(loop *l) {
     }
 }
 
+/* Forgets the pause of @p i (resuming the partition when @p resume). */
+static void pause_drop(loop *l, int i, bool resume) {
+    if (resume) {
+        rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(one, l->paused[i].topic, l->paused[i].partition);
+        rd_kafka_resp_err_t err = rd_kafka_resume_partitions(l->consumer, one);
+        if (err || one->elems[0].err)
+            vk_warn("msg=\"cannot resume partition\" topic=%s partition=%" PRId32 " error=\"%s\"",
+                    l->paused[i].topic, l->paused[i].partition,
+                    rd_kafka_err2str(err ? err : one->elems[0].err));
+        rd_kafka_topic_partition_list_destroy(one);
+    }
+    free(l->paused[i].topic);
+    l->paused[i] = l->paused[--l->n_paused];
+}
+
+/* A revoked partition loses its pause: whoever owns it next decides again. Resumed first, so
+ * the consumer does not keep it paused should it come back to this instance. */
+static void pause_forget_revoked(loop *l, const rd_kafka_topic_partition_list_t *parts) {
+    for (int i = 0; i < l->n_paused;) {
+        if (rd_kafka_topic_partition_list_find(parts, l->paused[i].topic, l->paused[i].partition))
+            pause_drop(l, i, true);
+        else
+            i++;
+    }
+}
+
 static void rebalance_cb(rd_kafka_t *consumer, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     loop *l = opaque;
@@ -428,6 +517,8 @@ static void rebalance_cb(rd_kafka_t *consumer, rd_kafka_resp_err_t err,
             if (!l->fatal)
                 txn_begin(l);
         }
+        if (l->n_paused)
+            pause_forget_revoked(l, parts);
         vk_info("msg=\"partitions revoked\" count=%d", parts->cnt);
         if (cooperative)
             error = rd_kafka_incremental_unassign(consumer, parts);
@@ -446,7 +537,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
                  rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
 }
 
-/* Runs the handler on one message and produces what it returns. 0, or -1 to abort. */
+/* Runs the handler on one message and produces what it returns. 0, -1 to abort, or 1 when the
+ * handler deferred the message (until l->outs.defer_until; nothing produced or counted). */
 static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     vk_dead dead;
     memset(&dead, 0, sizeof dead);
@@ -454,6 +546,8 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     vk_handled h = l->svc->handler(l->svc->ctx, m, &l->outs, &dead);
     if (h == VK_RETRY)
         return -1;
+    if (h == VK_DEFER)
+        return 1;
     if (h == VK_DEAD) {
         char err[256];
         vk_outputs_reset(&l->outs); /* a refused input produces nothing but its dead letter */
@@ -480,6 +574,95 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     return 0;
 }
 
+/* Room for one more paused partition. 0, or -1 when out of memory. */
+static int grow_paused(loop *l) {
+    if (l->n_paused < l->cap_paused)
+        return 0;
+    int cap = l->cap_paused ? l->cap_paused * 2 : 8;
+    paused *p = realloc(l->paused, (size_t)cap * sizeof *p);
+    if (!p)
+        return -1;
+    l->paused = p;
+    l->cap_paused = cap;
+    return 0;
+}
+
+/**
+ * @brief VK_DEFER: commits the batch so far with @p m's partition at @p m's own offset, then
+ * seeks that partition back to @p m and pauses it until l->outs.defer_until. If the commit has
+ * to abort, the consumer is rewound instead (m comes again and is deferred again). A seek or
+ * pause that fails is fatal: going on would commit past m.
+ */
+static void loop_defer(loop *l, const rd_kafka_message_t *m) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    int64_t until = l->outs.defer_until;
+    l->n_deferred++;
+    if (l->batch_n > 0) {
+        l->holding = true;
+        l->hold_topic = topic;
+        l->hold_partition = m->partition;
+        l->hold_offset = m->offset;
+        int rc = txn_commit(l);
+        l->holding = false;
+        if (rc < 0)
+            return;
+        if (rc == 0)
+            rewind_consumer(l);
+        if (!l->fatal)
+            txn_begin(l);
+        if (rc == 0 || l->fatal)
+            return;
+    }
+    char *name = strdup(topic);
+    if (!name || grow_paused(l)) {
+        vk_error("msg=\"out of memory deferring a message\" fatal=true");
+        l->fatal = true;
+        free(name);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, topic, m->partition)->offset = m->offset;
+    rd_kafka_error_t *error = rd_kafka_seek_partitions(l->consumer, one, 30000);
+    rd_kafka_resp_err_t err = error ? RD_KAFKA_RESP_ERR_NO_ERROR : one->elems[0].err;
+    if (!error && !err)
+        err = rd_kafka_pause_partitions(l->consumer, one);
+    if (!error && !err)
+        err = one->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(one);
+    if (error || err) {
+        if (error)
+            fatal_error(l, "cannot seek back to a deferred message", error);
+        else
+            vk_error("msg=\"cannot pause a deferred partition\" topic=%s partition=%" PRId32
+                     " error=\"%s\" fatal=true",
+                     topic, m->partition, rd_kafka_err2str(err));
+        l->fatal = true;
+        free(name);
+        return;
+    }
+    paused *p = &l->paused[l->n_paused++];
+    p->topic = name;
+    p->partition = m->partition;
+    p->until = until;
+    char ts[32];
+    vk_debug("msg=deferred topic=%s partition=%" PRId32 " offset=%" PRId64 " until=%s", topic,
+             m->partition, m->offset, vk_format_ts(until, ts));
+}
+
+/* Resumes the partitions whose deferral has passed. */
+static void loop_resume_due(loop *l) {
+    int64_t now = vk_now_ms();
+    for (int i = 0; i < l->n_paused;) {
+        if (l->paused[i].until <= now) {
+            vk_debug("msg=resumed topic=%s partition=%" PRId32, l->paused[i].topic,
+                     l->paused[i].partition);
+            pause_drop(l, i, true);
+        } else {
+            i++;
+        }
+    }
+}
+
 static void loop_metrics(loop *l) {
     int64_t lag = 0;
     rd_kafka_topic_partition_list_t *pos = current_positions(l->consumer);
@@ -493,10 +676,15 @@ static void loop_metrics(loop *l) {
         }
         rd_kafka_topic_partition_list_destroy(pos);
     }
+    char deferrals[64] = ""; /* only for a service that defers */
+    if (l->n_deferred)
+        snprintf(deferrals, sizeof deferrals, " deferred=%" PRIu64 " paused=%d", l->n_deferred,
+                 l->n_paused);
     vk_info("msg=metrics events_in=%" PRIu64 " events_out=%" PRIu64 " dead_lettered=%" PRIu64
             " commits=%" PRIu64 " aborts=%" PRIu64 " consumer_lag=%" PRId64
-            " commit_ms_max=%" PRId64,
-            l->n_in, l->n_out, l->n_dead, l->n_commits, l->n_aborts, lag, l->batch_ms_max);
+            " commit_ms_max=%" PRId64 "%s",
+            l->n_in, l->n_out, l->n_dead, l->n_commits, l->n_aborts, lag, l->batch_ms_max,
+            deferrals);
     l->batch_ms_max = 0;
 }
 
@@ -564,8 +752,10 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
             }
             if (m) {
                 int rc = loop_handle(&l, m);
+                if (rc > 0)
+                    loop_defer(&l, m);
                 rd_kafka_message_destroy(m);
-                if (rc) {
+                if (rc < 0) {
                     txn_abort(&l, "handler asked to retry or output failed");
                     rewind_consumer(&l);
                     if (!l.fatal)
@@ -573,6 +763,8 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
                     continue;
                 }
             }
+            if (l.n_paused)
+                loop_resume_due(&l);
             int64_t now = vk_mono_ms();
             if (l.batch_n >= batch_max || (l.batch_n > 0 && now - l.batch_started >= batch_ms))
                 loop_commit_and_begin(&l);
@@ -598,6 +790,9 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     if (l.dead_enc)
         vk_encoder_destroy(l.dead_enc);
     vk_outputs_free(&l.outs);
+    while (l.n_paused)
+        pause_drop(&l, l.n_paused - 1, false);
+    free(l.paused);
     vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
     return l.fatal ? -1 : 0;
 }
@@ -621,7 +816,8 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
         rc = bad_config ? 2 : 1;
     } else {
         const char *const inputs[] = {stage->input_topic, NULL};
-        vk_service svc = {stage->service, inputs, stage->handler, ctx};
+        vk_service svc = {
+            .name = stage->service, .input_topics = inputs, .handler = stage->handler, .ctx = ctx};
         rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
         stage->teardown(ctx, extra);
     }

@@ -22,6 +22,30 @@
  * offset is never committed ahead of its outputs, and (2) also commits the same offsets with a
  * plain OffsetCommit after the transaction commits (`commit.after.txn`, default true): harmless
  * on a real broker, and what makes restarts resume on the mock.
+ *
+ * Two optional extensions, used by vaksin-lookup and absent from the other services (whose
+ * loop is exactly the one above):
+ *
+ * Batch-asynchronous handlers (vk_service.complete/.discard). A handler that must wait on the
+ * outside world (HTTP) starts the work for a message and returns VK_OK without outputs; the
+ * work of the whole batch then overlaps. At commit time, before the flush, the loop calls
+ * complete(): the handler finishes the batch's work and appends every output, which the loop
+ * produces inside the same transaction; then flush, offsets, commit as usual. This happens in
+ * every commit, including the one of a revocation, so offsets are never committed past a
+ * message whose outputs were not produced. complete() returning -1, or any abort of the
+ * transaction, calls discard(): the pending work is dropped and the batch redelivered, which
+ * derived event ids make harmless.
+ *
+ * Deferral (VK_DEFER with vk_outputs.defer_until). A message that must not be handled before
+ * a wall-clock time (a retry with its not_before) is left unconsumed: the loop commits the
+ * batch so far — for the message's partition up to but not including it — seeks that
+ * partition back to it and pauses it until defer_until, then resumes it (checked every loop
+ * iteration), and the message comes again. Other partitions go on meanwhile. A paused
+ * partition's position reads OFFSET_INVALID after the seek until it delivers again; commits
+ * skip such positions, so its committed offset stays at the deferred message. A revoked
+ * partition loses its pause (the next owner decides again). Use this only on a topic whose
+ * messages may wait behind their partition's head (e.g. one roughly ordered by time), never
+ * where a wait would hold up unrelated work.
  */
 #ifndef VK_KAFKA_H
 #define VK_KAFKA_H
@@ -45,9 +69,9 @@
 #define VK_TOPIC_VERIFICATION_LOOKUPS  "vaksin.verification.lookups"
 /** Lookups to try again later (a source was down): VerificationLookup with attempt and
  *  not_before set; vaksin-lookup consumes it beside the lookups topic (docs/decisions.md). */
-#define VK_TOPIC_VERIFICATION_RETRIES  "vaksin.verification.lookups.retry"
-#define VK_TOPIC_TARGET_EVENTS         "vaksin.target.events"
-#define VK_TOPIC_DEAD_LETTERS          "vaksin.dead-letters"
+#define VK_TOPIC_VERIFICATION_RETRIES "vaksin.verification.lookups.retry"
+#define VK_TOPIC_TARGET_EVENTS        "vaksin.target.events"
+#define VK_TOPIC_DEAD_LETTERS         "vaksin.dead-letters"
 
 /** Every topic of the contract, NULL-terminated (the development broker creates them). */
 extern const char *const vk_all_topics[];
@@ -96,10 +120,12 @@ typedef struct vk_output {
 typedef struct vk_outputs {
     vk_output *items;
     size_t n, cap;
+    int64_t defer_until; /* VK_DEFER: wall-clock ms (vk_now_ms) until which the input waits */
 } vk_outputs;
 
 /** @brief Adds an output and returns it (its buffers emptied, ready to fill); NULL on OOM. */
 vk_output *vk_outputs_add(vk_outputs *outs, const char *topic);
+/** @brief Empties the outputs (keeping their buffers) and clears defer_until. */
 void vk_outputs_reset(vk_outputs *outs);
 void vk_outputs_free(vk_outputs *outs);
 
@@ -113,27 +139,40 @@ typedef enum vk_handled {
     VK_OK = 0,    /* outputs (possibly none) were added */
     VK_DEAD = 1,  /* refused: the loop writes a dead letter with the original bytes */
     VK_RETRY = 2, /* transient failure (e.g. a database is down): abort, rewind, try later */
+    VK_DEFER = 3, /* not before out->defer_until: commit up to it, pause its partition (above) */
 } vk_handled;
 
 typedef vk_handled (*vk_handler_fn)(void *ctx, const rd_kafka_message_t *in, vk_outputs *out,
                                     vk_dead *dead);
 
+/**
+ * A service for vk_service_run. complete and discard are optional (NULL for a handler that
+ * produces its outputs as it goes); see "Batch-asynchronous handlers" above.
+ */
 typedef struct vk_service {
     const char *name;                /* e.g. "vaksin-ticket": dead letters, group id, logs */
     const char *const *input_topics; /* NULL-terminated */
     vk_handler_fn handler;
     void *ctx;
+    /** Called before each commit of a batch with messages: finish the batch's pending work
+     *  and append its outputs to @p out (reset by the loop). 0, or -1 to abort the batch. */
+    int (*complete)(void *ctx, vk_outputs *out);
+    /** Called whenever the open transaction is aborted: drop the pending work. */
+    void (*discard)(void *ctx);
 } vk_service;
 
 /** The documented keys of every stage service (for its --help), after its own keys:
  *     static const vk_config_doc keys[] = {{"ticket.secret", …}, VK_STAGE_KEYS("vaksin-ticket")};
+ * VK_STAGE_KEYS_BATCH gives other batch defaults (they become the defaults vk_service_run
+ * reads, as vk_cli_parse sets every documented default).
  */
-#define VK_STAGE_KEYS(service)                                                                     \
+#define VK_STAGE_KEYS(service) VK_STAGE_KEYS_BATCH(service, "10000", "100")
+#define VK_STAGE_KEYS_BATCH(service, batch_max, batch_ms)                                          \
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},            \
         {"group.id", service, "consumer group"},                                                   \
         {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"},   \
-        {"batch.max", "10000", "messages per transaction at most"},                                \
-        {"batch.ms", "100", "milliseconds a transaction stays open at most"},                      \
+        {"batch.max", batch_max, "messages per transaction at most"},                              \
+        {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
         {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
         {"log.level", "info", "debug, info, warn or error"}, {                                     \
@@ -144,8 +183,9 @@ typedef struct vk_service {
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
  * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
- * commit.after.txn (true), metrics.interval.ms (10000). Returns 0 on a clean stop, -1 on a
- * fatal error.
+ * commit.after.txn (true), metrics.interval.ms (10000). Calls @p svc->complete before every
+ * commit and @p svc->discard whenever it aborts the transaction, when they are set, and honours
+ * VK_DEFER (see the top of this file). Returns 0 on a clean stop, -1 on a fatal error.
  */
 int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc);
 
