@@ -11,6 +11,7 @@
 #include "vk_access.h"
 #include "vk_buf.h"
 #include "vk_dose.h"
+#include "vk_handler.h"
 #include "vk_pg.h"
 #include "vk_strmap.h"
 #include "vk_target.h"
@@ -18,16 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Event types: the TargetEvent payload branches (vk_target_branch), then AccessChanged. */
 enum {
     EV_UNDECODABLE = -1,
-    EV_TICKET_ISSUED = 0,
-    EV_REGISTERED = 1,
-    EV_SCREENED = 2,
-    EV_VACCINATED = 3,
-    EV_VERIFICATION_PENDING = 4,
-    EV_VERIFICATION_ENRICHED = 5,
-    EV_VERIFICATION_REFUSED = 6,
-    EV_ACCESS = 7, /* AccessChanged, from vaksin.access.events */
+    EV_TICKET_ISSUED = VK_TARGET_TICKET_ISSUED,
+    EV_REGISTERED = VK_TARGET_REGISTERED,
+    EV_SCREENED = VK_TARGET_SCREENED,
+    EV_VACCINATED = VK_TARGET_VACCINATED,
+    EV_VERIFICATION_PENDING = VK_TARGET_VERIFICATION_PENDING,
+    EV_VERIFICATION_ENRICHED = VK_TARGET_VERIFICATION_ENRICHED,
+    EV_VERIFICATION_REFUSED = VK_TARGET_VERIFICATION_REFUSED,
+    EV_ACCESS, /* AccessChanged, from vaksin.access.events */
 };
 /* Indexed by the EV_ values above (the TargetEvent payload branches, then AccessChanged). */
 extern const char *const event_types[];
