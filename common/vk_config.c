@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -338,4 +339,23 @@ void vk_config_dump(const vk_config *cfg) {
     for (size_t i = 0; i < cfg->n; i++)
         vk_info("msg=config key=%s value=\"%s\"", cfg->items[i].key,
                 vk_config_key_is_secret(cfg->items[i].key) ? "***" : cfg->items[i].value);
+}
+
+int vk_write_line_atomic(const char *path, const char *line) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    int failed = fprintf(f, "%s\n", line) < 0;
+    if (fclose(f) || failed || rename(tmp, path)) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return 0;
 }

@@ -75,6 +75,13 @@ int vk_config_kafka(const vk_config *cfg, rd_kafka_conf_t *conf, const char *sid
  */
 int vk_cli_parse(int argc, char **argv, const vk_program *prog, vk_config *cfg, int *first_arg);
 
+/**
+ * @brief Writes @p line and a newline to @p path atomically (a temporary file renamed over it),
+ * so a reader polling for the file never sees half of it — how the development programs
+ * publish the address they listen on. Returns 0, or -1 (errno set; no temporary file left).
+ */
+int vk_write_line_atomic(const char *path, const char *line);
+
 /** @brief Logs the effective configuration at info level, secrets as ***. */
 void vk_config_dump(const vk_config *cfg);
 

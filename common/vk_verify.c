@@ -3,6 +3,7 @@
  */
 #include "vk_verify.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,10 +91,15 @@ static void recompute_flags(vk_target *t) {
     put(t->flags, sizeof t->flags, kept);
 }
 
-static vk_verify_outcome refuse(const char *code_text, char *code, size_t code_len, char *reason,
-                                size_t reason_len, const char *fmt, const char *a, const char *b) {
+/* Fills code and a printf-style reason and returns REJECTED. */
+__attribute__((format(printf, 6, 7))) static vk_verify_outcome
+refuse(const char *code_text, char *code, size_t code_len, char *reason, size_t reason_len,
+       const char *fmt, ...) {
     snprintf(code, code_len, "%s", code_text);
-    snprintf(reason, reason_len, fmt, a ? a : "", b ? b : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, reason_len, fmt, ap);
+    va_end(ap);
     return VK_VERIFY_REJECTED;
 }
 
@@ -107,16 +113,16 @@ vk_verify_outcome vk_verify_apply(const vk_target *current, const char *served,
     if (served)
         return refuse("ALREADY_SERVED", code, code_len, reason, reason_len,
                       "the target was already %s: only targets never served at desk 1, 2 or 4 "
-                      "may be corrected%s",
-                      served, "");
+                      "may be corrected",
+                      served);
     if (!req->addition && !current)
         return refuse("NO_TARGET", code, code_len, reason, reason_len,
-                      "no target has this NIK: to add one, send an ADDITION%s%s", "", "");
+                      "no target has this NIK: to add one, send an ADDITION");
     if (req->addition && current)
         return refuse("TARGET_EXISTS", code, code_len, reason, reason_len,
                       "this NIK is already a target (ticket %s): to change it, send a "
-                      "CORRECTION%s",
-                      current->ticket, "");
+                      "CORRECTION",
+                      current->ticket);
     switch (req->verdict) {
     case VK_VERDICT_UNAVAILABLE:
         snprintf(code, code_len, "SOURCES_UNAVAILABLE");
@@ -129,11 +135,11 @@ vk_verify_outcome vk_verify_apply(const vk_target *current, const char *served,
         return refuse("CONTRADICTED", code, code_len, reason, reason_len,
                       "the civil registry or the JKN master file contradicts the requested "
                       "identity%s%s",
-                      ev ? ": " : "", ev);
+                      ev ? ": " : "", ev ? ev : "");
     case VK_VERDICT_NOT_FOUND:
         return refuse("NOT_CONFIRMED", code, code_len, reason, reason_len,
                       "neither JKN nor Dukcapil confirms the requested identity%s%s",
-                      ev ? ": " : "", ev);
+                      ev ? ": " : "", ev ? ev : "");
     case VK_VERDICT_SUPPORTED:
         break;
     }
@@ -145,7 +151,7 @@ vk_verify_outcome vk_verify_apply(const vk_target *current, const char *served,
         put(out->origin, sizeof out->origin, "VERIFICATION");
         if (!c->name || !c->has_birth_date || !req->ticket || !*req->ticket)
             return refuse("INCOMPLETE_ADDITION", code, code_len, reason, reason_len,
-                          "an addition needs a name, a birth date and a ticket%s%s", "", "");
+                          "an addition needs a name, a birth date and a ticket");
     } else {
         *out = *current;
     }

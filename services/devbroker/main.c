@@ -37,19 +37,6 @@ static const vk_program program = {
     "vaksin-devbroker",
     "development Kafka broker (librdkafka mock cluster, in memory) on localhost", NULL, keys};
 
-/* Writes the address to path atomically, so a reader never sees half of it. */
-static int write_bootstrap(const char *path, const char *bootstraps) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "%s\n", bootstraps);
-    if (fclose(f) || rename(tmp, path))
-        return -1;
-    return 0;
-}
-
 int main(int argc, char **argv) {
     vk_config *cfg = vk_config_new();
     int first;
@@ -91,7 +78,7 @@ int main(int argc, char **argv) {
     printf("bootstrap=%s\n", bootstraps);
     fflush(stdout);
     const char *file = vk_config_get(cfg, "devbroker.bootstrap.file", NULL);
-    if (file && write_bootstrap(file, bootstraps)) {
+    if (file && vk_write_line_atomic(file, bootstraps)) {
         vk_error("msg=\"cannot write bootstrap file\" path=%s", file);
         rd_kafka_mock_cluster_destroy(mc);
         rd_kafka_destroy(rk);

@@ -26,6 +26,7 @@
 #include "vk_verify.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -118,11 +119,16 @@ static void decode_grant(const avro_value_t *pl, vevent *v) {
     vk_get_long(&g, "granted_at", &v->granted_at);
 }
 
-/* Appends "; " and @p fmt to words (truncating, never overflowing). */
-static void words_add(char *words, size_t len, const char *fmt, const char *a, const char *b) {
+/* Appends printf-style text to words (truncating, never overflowing). */
+__attribute__((format(printf, 3, 4))) static void words_add(char *words, size_t len,
+                                                            const char *fmt, ...) {
     size_t used = strlen(words);
-    if (used + 1 < len)
-        snprintf(words + used, len - used, fmt, a ? a : "", b ? b : "");
+    if (used + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(words + used, len - used, fmt, ap);
+    va_end(ap);
 }
 
 /* A short account of the evidence for the reason an officer reads: per source its status and
@@ -146,7 +152,7 @@ static void evidence_words(const avro_value_t *evidence, char *words, size_t len
         words_add(words, len, i ? "; %s: %s" : "%s: %s", sources[source & 1],
                   statuses[status >= 0 && status < 3 ? status : 0]);
         if (msg && *msg)
-            words_add(words, len, " (%s)%s", msg, "");
+            words_add(words, len, " (%s)", msg);
         size_t nf = 0;
         if (status != 0 || vk_get_field(&ev, "fields", &fields) ||
             avro_value_get_size(&fields, &nf))
@@ -172,12 +178,9 @@ static void evidence_words(const avro_value_t *evidence, char *words, size_t len
                       : match    ? "agrees"
                                  : "differs");
             if (value && has_match && !match)
-                words_add(words, len, " (has \"%s\")%s", value, "");
-            if (has_score) {
-                char sc[16];
-                snprintf(sc, sizeof sc, "%d", score);
-                words_add(words, len, " (score %s)%s", sc, "");
-            }
+                words_add(words, len, " (has \"%s\")", value);
+            if (has_score)
+                words_add(words, len, " (score %d)", (int)score);
         }
     }
 }
@@ -194,9 +197,8 @@ void verification_decode(pevent *e, const avro_value_t *pl) {
     const char *s;
     int kind = 0;
     if (vk_get_str(pl, "request_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
+        snprintf(e->reason, sizeof e->reason, "%s: request_id is not a UUID", event_types[e->type]);
         e->type = EV_UNDECODABLE;
-        snprintf(e->reason, sizeof e->reason, "%s: request_id is not a UUID",
-                 event_types[e->type < 0 ? EV_VERIFICATION_PENDING : e->type]);
         return;
     }
     copy_str(v->request_id, sizeof v->request_id, s);
@@ -248,6 +250,8 @@ static vstate *find(projector *p, const char *request_id) {
     return vk_strmap_get(p->by_request, request_id, &i) ? &p->vs[i] : NULL;
 }
 
+/* p->vs has room for p->cap rows and every verification event of a batch (p->cap at most) adds
+ * at most one (loaded or created), so it cannot fill up. */
 static vstate *add(projector *p, const char *request_id, const char *nik) {
     vstate *s = &p->vs[p->n_vs];
     memset(s, 0, sizeof *s);
@@ -358,12 +362,8 @@ static const char *served(const pstate *ps, char *out, size_t len) {
 static void apply_enriched(projector *p, pevent *e) {
     vevent *v = e->v;
     vstate *s = find(p, v->request_id);
-    if (!s)
-        s = p->n_vs < p->cap ? create(p, e, "PENDING") : NULL;
-    if (!s) {
-        reject(e, "BATCH_FULL", "internal: verification state full");
-        return;
-    }
+    if (!s) /* its Pending is missing from the log: the row starts from this event */
+        s = create(p, e, "PENDING");
     if (strcmp(s->status, "PENDING") != 0) {
         e->out = OUT_UNCHANGED; /* decided before: a late or repeated lookup changes nothing */
         return;
@@ -439,7 +439,7 @@ void verification_apply(projector *p, pevent *e) {
         apply_enriched(p, e);
         return;
     }
-    if (find(p, e->v->request_id) || p->n_vs >= p->cap) {
+    if (find(p, e->v->request_id)) {
         e->out = OUT_UNCHANGED; /* the same request recorded before */
         return;
     }

@@ -436,21 +436,6 @@ static int load_seed(const vk_config *cfg, uint64_t *seed) {
     return 0;
 }
 
-/* Writes the address to path atomically, so a reader never sees half of it. */
-static int write_url(const char *path, const char *url) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "%s\n", url);
-    if (fclose(f) || rename(tmp, path)) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* Starts MHD on stub.bind:stub.port; writes the URL clients use into @p url. */
 static struct MHD_Daemon *start_daemon(stub_server *s, const vk_config *cfg, char *url,
                                        size_t urlcap) {
@@ -554,7 +539,7 @@ int main(int argc, char **argv) {
     const stub_settings initial = s.settings; /* once listening, /_control may change them */
     if (!(d = start_daemon(&s, cfg, url, sizeof url)))
         goto out;
-    if (port_file && *port_file && write_url(port_file, url)) {
+    if (port_file && *port_file && vk_write_line_atomic(port_file, url)) {
         vk_error("msg=\"cannot write port file\" path=\"%s\" error=\"%s\"", port_file,
                  strerror(errno));
         goto out;

@@ -347,3 +347,27 @@ it_replay_matches() {
     (($(wc -l <"$IT_TMP/live.txt") >= $1)) || it_fail "replay snapshot has fewer than $1 rows"
     echo "ok [$IT_NAME]: replaying the log into an empty schema gives identical rows ($(wc -l <"$IT_TMP/live.txt") rows)"
 }
+
+# it_stub_start NAME PROTOCOL CONF PEOPLE LOG [ARGS...] — starts a vaksin-stubs of PROTOCOL
+# (bpjs|dukcapil) outside the stack (config CONF, people file PEOPLE, log LOG, extra -X ARGS),
+# waits for its address and sets URL_<NAME> and PID_<NAME>; its pid is added to STUB_PIDS for
+# the test's own teardown.
+it_stub_start() {
+    local name=$1 proto=$2 conf=$3 people=$4 log=$5 i
+    shift 5
+    rm -f "$IT_TMP/$name.url"
+    "$VK_BIN/vaksin-stubs" --config "$conf" -X stub.protocol="$proto" \
+        -X stub.people.file="$people" -X stub.port.file="$IT_TMP/$name.url" "$@" >>"$log" 2>&1 &
+    STUB_PIDS+=($!)
+    printf -v "PID_$name" '%s' "$!"
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$IT_TMP/$name.url" ]] && break
+        kill -0 "$!" 2>/dev/null || it_fail "vaksin-stubs $proto exited at start"
+        sleep 0.1
+    done
+    [[ -s "$IT_TMP/$name.url" ]] || it_fail "vaksin-stubs $proto wrote no port file"
+    printf -v "URL_$name" '%s' "$(cat "$IT_TMP/$name.url")"
+}
+
+# it_stub_control URL JSON — changes a stub's behaviour at run time (POST URL/_control).
+it_stub_control() { curl -sS --fail-with-body -d "$2" "$1/_control" >/dev/null || it_fail "/_control $2 refused"; }

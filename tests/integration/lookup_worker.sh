@@ -74,24 +74,8 @@ CONF
 )
 
 # start_stub NAME PROTOCOL PEOPLE [ARGS...] — starts a stub; sets URL_<NAME>, PID_<NAME>.
-start_stub() {
-    local name=$1 proto=$2 people=$3 i
-    shift 3
-    rm -f "$IT_TMP/$name.url"
-    "$VAKSIN_BIN/vaksin-stubs" --config "$IT_TMP/stubs.conf" -X stub.protocol="$proto" \
-        -X stub.people.file="$IT_TMP/$people" -X stub.port.file="$IT_TMP/$name.url" \
-        "$@" >>"$LOGS/stub-$name.log" 2>&1 &
-    STUB_PIDS+=($!)
-    printf -v "PID_$name" '%s' "$!"
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$IT_TMP/$name.url" ]] && break
-        kill -0 "$!" 2>/dev/null || it_fail "vaksin-stubs $proto exited at start"
-        sleep 0.1
-    done
-    [[ -s "$IT_TMP/$name.url" ]] || it_fail "vaksin-stubs $proto wrote no port file"
-    printf -v "URL_$name" '%s' "$(cat "$IT_TMP/$name.url")"
-}
-control() { curl -sS --fail-with-body -d "$2" "$1/_control" >/dev/null || it_fail "/_control $2 refused"; }
+start_stub() { it_stub_start "$1" "$2" "$IT_TMP/stubs.conf" "$IT_TMP/$3" "$LOGS/stub-$1.log" "${@:4}"; }
+control() { it_stub_control "$@"; }
 stats() { curl -sS --fail "$1/_stats"; }
 
 start_stub bpjs bpjs jkn_people.csv

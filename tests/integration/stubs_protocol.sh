@@ -61,24 +61,6 @@ dukcapil.password=$DPASS
 dukcapil.ip_user=10.1.2.3
 CONF
 
-# start_stub NAME PROTOCOL [ARGS...] — starts a stub and sets URL_<NAME> and PID_<NAME>.
-start_stub() {
-    local name=$1 proto=$2 i
-    shift 2
-    rm -f "$IT_TMP/$name.url"
-    "$BIN/vaksin-stubs" --config "$IT_TMP/stubs.conf" -X stub.protocol="$proto" \
-        -X stub.people.file="$IT_TMP/people.csv" -X stub.port.file="$IT_TMP/$name.url" \
-        -X stub.seed=42 --log-level debug "$@" >>"$IT_TMP/logs/$name.log" 2>&1 &
-    STUB_PIDS+=($!)
-    printf -v "PID_$name" '%s' "$!"
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$IT_TMP/$name.url" ]] && break
-        kill -0 "$!" 2>/dev/null || it_fail "vaksin-stubs $proto exited at start"
-        sleep 0.1
-    done
-    [[ -s "$IT_TMP/$name.url" ]] || it_fail "vaksin-stubs $proto wrote no port file"
-    printf -v "URL_$name" '%s' "$(cat "$IT_TMP/$name.url")"
-}
 
 # json FILE_OR_- EXPR — a Python expression on the parsed JSON (as j).
 json() { "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin); print(eval(sys.argv[2]))' "$1" "$2"; }
@@ -91,6 +73,10 @@ rc=0
 it_eq "group-readable config with secrets refused (exit)" 2 "$rc"
 grep -q 'chmod 600' "$IT_TMP/open.err" || it_fail "no chmod advice: $(cat "$IT_TMP/open.err")"
 
+start_stub() { # NAME PROTOCOL [ARGS...]
+    it_stub_start "$1" "$2" "$IT_TMP/stubs.conf" "$IT_TMP/people.csv" "$IT_TMP/logs/$1.log" \
+        -X stub.seed=42 --log-level debug "${@:3}"
+}
 start_stub bpjs bpjs
 start_stub duk dukcapil
 echo "stubs: bpjs $URL_bpjs, dukcapil $URL_duk"
@@ -215,7 +201,7 @@ it_eq "Dukcapil: malformed body" '400 {"content":[{"RESPON":"Format permintaan s
     "$(duk "{\"NIK\":\"3273025205850001\",\"TGL_LHR\":\"1985-05-12\",$cred}")"
 
 # ---- A source down, then back; injected faults ----
-control() { curl -sS --fail-with-body -d "$2" "$1/_control" >/dev/null || it_fail "/_control $2 refused"; }
+control() { it_stub_control "$@"; }
 control "$URL_duk" '{"down":true}'
 it_eq "Dukcapil down" '503 {"content":[{"RESPON":"Service Unavailable"}]}' "$(duk "{\"NIK\":\"3273025205850001\",$cred}")"
 it_eq "BPJS answers while Dukcapil is down" "200 200 OK" "$(bpjs_code "${H[@]}" "$(peserta 3273025205850001)")"
