@@ -169,6 +169,9 @@ int vk_json_to_avro(json_t *json, avro_value_t *value, avro_schema_t schema, cha
 /** @brief The value as natural JSON (the inverse of vk_json_to_avro; dates as "YYYY-MM-DD",
  *  timestamps as RFC 3339 UTC text, bytes as base64 string, unions unwrapped with the branch's
  *  record name in "type" for the TargetEvent payload). New reference, or NULL on error. */
+/** @brief @p data as a base64 JSON string (how bytes appear in natural JSON). */
+json_t *vk_base64_json(const void *data, size_t len);
+
 json_t *vk_avro_to_json(const avro_value_t *value, avro_schema_t schema);
 
 /**

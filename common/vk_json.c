@@ -402,7 +402,7 @@ static bool format_timestamp(int64_t t, int64_t per_second, char *out, size_t ou
 /* Base64 (OpenSSL's block functions)                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-static json_t *base64_json(const void *data, size_t len) {
+json_t *vk_base64_json(const void *data, size_t len) {
     size_t outlen = 4 * ((len + 2) / 3) + 1;
     unsigned char *out = malloc(outlen);
     if (!out)
@@ -1243,12 +1243,12 @@ static json_t *to_json(const avro_value_t *v, avro_schema_t s, lt_pair l, const 
     case AVRO_BYTES: {
         const void *data;
         size_t size;
-        return avro_value_get_bytes(v, &data, &size) ? NULL : base64_json(data, size);
+        return avro_value_get_bytes(v, &data, &size) ? NULL : vk_base64_json(data, size);
     }
     case AVRO_FIXED: {
         const void *data;
         size_t size;
-        return avro_value_get_fixed(v, &data, &size) ? NULL : base64_json(data, size);
+        return avro_value_get_fixed(v, &data, &size) ? NULL : vk_base64_json(data, size);
     }
     case AVRO_ENUM: {
         int sym;

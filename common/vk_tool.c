@@ -42,6 +42,16 @@ static bool is_common_with_value(const char *a) {
            strcmp(a, "-c") == 0 || strcmp(a, "--log-level") == 0;
 }
 
+bool vk_tool_take_flag(int *argc, char **argv, const char *flag) {
+    for (int i = 1; i < *argc; i++)
+        if (strcmp(argv[i], flag) == 0) {
+            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof *argv);
+            (*argc)--;
+            return true;
+        }
+    return false;
+}
+
 int vk_tool_take_options(int argc, char **argv, const vk_tool_opt *opts, size_t nopts,
                          const char *prog) {
     int out = 1;

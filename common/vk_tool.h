@@ -33,6 +33,9 @@ typedef struct vk_tool_opt {
 int vk_tool_take_options(int argc, char **argv, const vk_tool_opt *opts, size_t nopts,
                          const char *prog);
 
+/** @brief Takes a flag without a value (`--json`) out of argv; true when it was there. */
+bool vk_tool_take_flag(int *argc, char **argv, const char *flag);
+
 /** @brief Reports input the tool refused: a warning with the line number and the reason
  *  (NIKs masked, like every log line). */
 void vk_tool_refused(unsigned long line, const char *reason);

@@ -192,7 +192,8 @@ static int on_row(const vk_csv_row *row, void *ctx) {
 /* Sorts the table and refuses a NIK that appears twice. */
 static int seal(loader *l) {
     stub_people *t = l->p;
-    qsort(t->v, t->n, sizeof *t->v, cmp_person);
+    if (t->n > 1) /* an empty file has no array: qsort(NULL, 0, …) is undefined */
+        qsort(t->v, t->n, sizeof *t->v, cmp_person);
     for (size_t i = 1; i < t->n; i++)
         if (strcmp(t->v[i - 1].nik, t->v[i].nik) == 0) {
             unsigned long a = t->v[i - 1].line, b = t->v[i].line;

@@ -371,3 +371,17 @@ it_stub_start() {
 
 # it_stub_control URL JSON — changes a stub's behaviour at run time (POST URL/_control).
 it_stub_control() { curl -sS --fail-with-body -d "$2" "$1/_control" >/dev/null || it_fail "/_control $2 refused"; }
+
+# it_demo_workload ROWS DESK_EVENTS — the demo's workload on the test's stack (after it_setup):
+# starts the stubs and every service, then scripts/demo --running imports a ROWS-row SISDMK
+# sample (bad rows and duplicates included), runs a desk day of DESK_EVENTS requests and the
+# verification round (grants, corrections, an addition, refusals), checking every outcome.
+# Leaves the stack up and caught up; the demo's files are in $VAKSIN_RUN_DIR/demo.
+it_demo_workload() {
+    vk_stubs_start >/dev/null || it_fail "the stubs did not start"
+    vk_services_start_all >/dev/null || it_fail "the services did not start"
+    "$VK_SRC/scripts/demo" --running --rows "$1" --desk-events "$2" >"$IT_TMP/demo.log" 2>&1 ||
+        { tail -n 40 "$IT_TMP/demo.log" >&2; it_fail "the demo workload failed (log: $IT_TMP/demo.log)"; }
+    it_wait_caught_up 180
+    echo "ok [$IT_NAME]: demo workload ($1 rows, $2 desk requests, verifications) projected"
+}
