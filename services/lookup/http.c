@@ -224,22 +224,34 @@ static void finished(lk_http *h, xfer *x, CURLcode code) {
     recycle(x);
 }
 
-static void pump(void *impl, int wait_ms) {
-    lk_http *h = impl;
-    int still = 0, left = 0;
-    curl_multi_perform(h->multi, &still);
-    if (wait_ms > 0) {
-        curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
-        curl_multi_perform(h->multi, &still);
-    }
+/* Hands every finished transfer to its callback; returns how many there were. */
+static int take_finished(lk_http *h) {
+    int n = 0, left = 0;
     CURLMsg *msg;
     while ((msg = curl_multi_info_read(h->multi, &left)))
         if (msg->msg == CURLMSG_DONE) {
             xfer *x = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-            if (x)
+            if (x) {
                 finished(h, x, msg->data.result);
+                n++;
+            }
         }
+    return n;
+}
+
+/* Waits only when the first perform finished nothing: a transfer it completed (its answer
+ * read in full there) leaves no socket to wake the poll, so waiting then would sleep the
+ * whole wait_ms (up to a second) with the answer already in hand. */
+static void pump(void *impl, int wait_ms) {
+    lk_http *h = impl;
+    int still = 0;
+    curl_multi_perform(h->multi, &still);
+    if (take_finished(h) > 0 || wait_ms <= 0)
+        return;
+    curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
+    curl_multi_perform(h->multi, &still);
+    take_finished(h);
 }
 
 lk_transport lk_http_transport(lk_http *h) {
