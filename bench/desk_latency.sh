@@ -27,8 +27,13 @@
 # requests are lost (never visible) or a program fails.
 #
 # Uses its own stack (run dir .run-bench/), a Release build in build-release/, VAKSIN_PG_FAST=1
-# (fsync off), like bench/import.sh.
+# (fsync off), like bench/run.
 set -euo pipefail
+# One benchmark at a time (see bench/run): a caller holding the lock sets VAKSIN_BENCH_LOCKED=1.
+if [[ -z "${VAKSIN_BENCH_LOCKED:-}" ]]; then
+    echo "bench: waiting for /tmp/vaksin-bench.lock" >&2
+    exec env VAKSIN_BENCH_LOCKED=1 flock -o /tmp/vaksin-bench.lock "$0" "$@"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 rate=500

@@ -16,7 +16,8 @@ bench_stack_up() {
     # shellcheck source=../scripts/lib.sh
     source "$src/scripts/lib.sh"
     "$src/scripts/deps" >/dev/null
-    vk_build
+    mkdir -p "$VAKSIN_RUN_DIR"
+    vk_build >"$VAKSIN_RUN_DIR/build.log" 2>&1 || { tail -n 30 "$VAKSIN_RUN_DIR/build.log" >&2; return 1; }
     trap 'vk_stack_down >/dev/null 2>&1 || true' EXIT
     vk_stack_up_infra >/dev/null
     # shellcheck disable=SC1091

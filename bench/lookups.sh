@@ -24,7 +24,7 @@
 set -euo pipefail
 if [[ -z "${VAKSIN_BENCH_LOCKED:-}" ]]; then
     echo "bench: waiting for /tmp/vaksin-bench.lock" >&2
-    exec env VAKSIN_BENCH_LOCKED=1 flock /tmp/vaksin-bench.lock "$0" "$@"
+    exec env VAKSIN_BENCH_LOCKED=1 flock -o /tmp/vaksin-bench.lock "$0" "$@"
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 n=10000

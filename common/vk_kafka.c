@@ -112,7 +112,13 @@ rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka
         /* A desk waits for its row: do not let a fetch idle for librdkafka's default 500 ms
          * (the development broker holds every fetch that long; real brokers answer as soon as
          * data arrives, where this only adds empty fetches when idle). */
-        conf_set(conf, "fetch.wait.max.ms", "50")) {
+        conf_set(conf, "fetch.wait.max.ms", "50") ||
+        /* Memory (issue 6: ≤ 64 MB a service): librdkafka prefetches up to 64 MB by default,
+         * most of a service's resident set (the projector peaked at 130 MB in bench/run), and
+         * buys nothing once the queue holds a few batches of a few hundred bytes a message.
+         * 4 MB also caps fetch.max.bytes. Measured (300,000 rows): same import rate. Lowering
+         * queued.min.messages instead halved the rate: leave it. */
+        conf_set(conf, "queued.max.messages.kbytes", "4096")) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -140,6 +146,10 @@ rd_kafka_t *vk_producer_new(const vk_config *cfg, const char *transactional_id,
     if (conf_set(conf, "enable.idempotence", "true") ||
         conf_set(conf, "partitioner", "murmur2_random") ||
         conf_set(conf, "compression.type", "lz4") || conf_set(conf, "linger.ms", "5") ||
+        /* Memory: librdkafka would queue up to 1 GB before refusing more; 16 MB is many full
+         * batches in flight, and a full queue only makes vk_produce serve delivery reports and
+         * retry. (No change measured in bench/run; it bounds the worst case.) */
+        conf_set(conf, "queue.buffering.max.kbytes", "16384") ||
         (transactional_id && conf_set(conf, "transactional.id", transactional_id))) {
         rd_kafka_conf_destroy(conf);
         return NULL;
@@ -736,6 +746,11 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 10000);
     int64_t batch_ms = vk_config_get_int(cfg, "batch.ms", 100);
     int64_t metrics_ms = vk_config_get_int(cfg, "metrics.interval.ms", 10000);
+    /* A batch also closes as soon as the input is drained (nothing more within batch.idle.ms):
+     * a desk request then waits for its own transaction, not for batch.ms of others that are
+     * not coming; under a bulk load the queue is never empty and batches still fill. Not for a
+     * batch-asynchronous handler (complete hook), whose batches are its concurrency. */
+    int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 5);
 
     if (loop_setup(&l, codec) == 0) {
         vk_info("msg=started transactional_id=%s-%s batch_max=%d batch_ms=%" PRId64, svc->name,
@@ -743,7 +758,9 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
         txn_begin(&l);
         int64_t next_metrics = vk_mono_ms() + metrics_ms;
         while (!vk_stop && !l.fatal) {
-            rd_kafka_message_t *m = rd_kafka_consumer_poll(l.consumer, 50);
+            bool waiting = l.batch_n > 0 && idle_ms >= 0;
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(l.consumer, waiting ? (int)idle_ms : 50);
+            bool drained = waiting && !m;
             if (m && m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                     vk_warn("msg=\"consumer error\" error=\"%s\"", rd_kafka_message_errstr(m));
@@ -766,7 +783,8 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
             if (l.n_paused)
                 loop_resume_due(&l);
             int64_t now = vk_mono_ms();
-            if (l.batch_n >= batch_max || (l.batch_n > 0 && now - l.batch_started >= batch_ms))
+            if (l.batch_n >= batch_max ||
+                (l.batch_n > 0 && (drained || now - l.batch_started >= batch_ms)))
                 loop_commit_and_begin(&l);
             if (now >= next_metrics) {
                 loop_metrics(&l);

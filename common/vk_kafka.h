@@ -173,6 +173,8 @@ typedef struct vk_service {
         {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"},   \
         {"batch.max", batch_max, "messages per transaction at most"},                              \
         {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
+        {"batch.idle.ms", "5",                                                                     \
+         "commit as soon as no input came for this long (-1: only batch.max/batch.ms)"},           \
         {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
         {"log.level", "info", "debug, info, warn or error"}, {                                     \
@@ -183,6 +185,7 @@ typedef struct vk_service {
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
  * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
+ * batch.idle.ms (5: commit once the input is drained; ignored with a complete hook),
  * commit.after.txn (true), metrics.interval.ms (10000). Calls @p svc->complete before every
  * commit and @p svc->discard whenever it aborts the transaction, when they are set, and honours
  * VK_DEFER (see the top of this file). Returns 0 on a clean stop, -1 on a fatal error.

@@ -26,8 +26,10 @@ static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG)"},
     {"group.id", "vaksin-projector", "consumer group (also the key of its stored offsets)"},
-    {"batch.max", "5000", "events per database transaction at most"},
+    {"batch.max", "2000",
+     "events per database transaction at most (each costs ~5 KB while the batch is open)"},
     {"batch.ms", "200", "milliseconds a batch waits to fill at most"},
+    {"batch.idle.ms", "5", "write the batch as soon as no event came for this long"},
     {"facilities.file", NULL, "facility reference CSV (code,name,kind,district) to load"},
     {"vaccines.file", NULL,
      "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
@@ -164,7 +166,7 @@ static void log_metrics(app *a) {
             s->batches, s->ms_decode, s->ms_load, s->ms_decide, s->ms_write, s->ms_commit);
 }
 
-static int run(app *a, int batch_max, int64_t batch_ms, int64_t metrics_ms) {
+static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t metrics_ms) {
     /* The person's log, and the access rights of verification users (issue 4). */
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(sub, VK_TOPIC_TARGET_EVENTS, RD_KAFKA_PARTITION_UA);
@@ -177,7 +179,11 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t metrics_ms) {
     }
     int64_t started = vk_mono_ms(), next_metrics = started + metrics_ms;
     while (!vk_stop && !a->fatal) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->consumer, 20);
+        /* With a batch open, a short poll: an empty one means the input is drained, and the
+         * batch is written at once (a desk waits for it); under a bulk load the queue is never
+         * empty and batches still fill. */
+        int timeout = projector_pending(a->proj) > 0 && idle_ms >= 0 ? (int)idle_ms : 20;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->consumer, timeout);
         if (m && m->err) {
             vk_warn("msg=\"consumer error\" error=\"%s\"", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
@@ -217,7 +223,7 @@ int main(int argc, char **argv) {
         vk_config_destroy(cfg);
         return 2;
     }
-    int batch_max = (int)vk_config_get_int(cfg, "batch.max", 5000);
+    int batch_max = (int)vk_config_get_int(cfg, "batch.max", 2000);
     char err[512];
     vk_codec *codec = vk_codec_new(err, sizeof err);
     vk_catalog catalog = {0};
@@ -245,6 +251,7 @@ int main(int argc, char **argv) {
         goto out;
     vk_info("msg=started batch_max=%d", batch_max);
     rc = run(&a, batch_max, vk_config_get_int(cfg, "batch.ms", 200),
+             vk_config_get_int(cfg, "batch.idle.ms", 5),
              vk_config_get_int(cfg, "metrics.interval.ms", 10000))
              ? 1
              : 0;
