@@ -193,9 +193,9 @@ rd_kafka_t *vk_scan_consumer_new(const vk_config *cfg, const char *label) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    /* vk_consumer_new sets its own defaults first; EOF events are what a scan needs. */
-    rd_kafka_t *rk = vk_consumer_new(cfg, label, conf);
-    return rk;
+    /* EOF events end a range whose last offsets are transaction markers (a real broker writes
+     * them; vk_consumer_new leaves librdkafka's default, off, to the services). */
+    return vk_consumer_new(cfg, label, conf);
 }
 
 int32_t vk_topic_partitions(rd_kafka_t *rk, const char *topic) {
@@ -540,11 +540,12 @@ vk_audit_decoder *vk_audit_decoder_new(vk_codec *codec, char *err, size_t errlen
         td->topic = *t;
         td->dec = vk_decoder_new(codec, name, err, errlen);
         td->schema = vk_codec_schema(codec, name);
+        if (td->dec)
+            d->n++;
         if (!td->dec || !td->schema) {
             vk_audit_decoder_destroy(d);
             return NULL;
         }
-        d->n++;
     }
     return d;
 }
@@ -552,9 +553,8 @@ vk_audit_decoder *vk_audit_decoder_new(vk_codec *codec, char *err, size_t errlen
 void vk_audit_decoder_destroy(vk_audit_decoder *d) {
     if (!d)
         return;
-    for (int i = 0; i < d->n + 1 && i < (int)(sizeof d->t / sizeof d->t[0]); i++)
-        if (d->t[i].dec)
-            vk_decoder_destroy(d->t[i].dec);
+    for (int i = 0; i < d->n; i++)
+        vk_decoder_destroy(d->t[i].dec);
     free(d);
 }
 
@@ -650,8 +650,20 @@ json_t *vk_audit_record(vk_audit_decoder *d, const rd_kafka_message_t *m) {
     return rec;
 }
 
+int vk_audit_nik_check(const char *nik, char *err, size_t errlen) {
+    size_t len = strlen(nik), digits = strspn(nik, "0123456789");
+    if (len == 16 && digits == 16)
+        return 0;
+    if (digits == len)
+        snprintf(err, errlen, "a NIK has 16 digits, this one has %zu", len);
+    else
+        snprintf(err, errlen, "a NIK is 16 digits; character %zu is not a digit", digits + 1);
+    return -1;
+}
+
 static bool is_nik(const char *s) {
-    return s && strlen(s) == 16 && strspn(s, "0123456789") == 16;
+    char err[8];
+    return s && vk_audit_nik_check(s, err, sizeof err) == 0;
 }
 
 const char *vk_audit_record_nik(const json_t *record) {

@@ -152,6 +152,13 @@ json_t *vk_audit_record(vk_audit_decoder *d, const rd_kafka_message_t *m);
 json_t *vk_audit_decode(vk_audit_decoder *d, const char *topic, const void *data, size_t len,
                         char *err, size_t errlen);
 
+/**
+ * @brief Checks the form of a NIK an operator typed: 16 digits, nothing else (the rules of
+ * vk_nik_parse are not applied: a dead letter refused for an impossible birth day must still be
+ * findable by its NIK). 0, or -1 with the reason in @p err.
+ */
+int vk_audit_nik_check(const char *nik, char *err, size_t errlen);
+
 /** @brief The NIK a record is about: its value's (or a dead letter's payload's) `nik`, else its
  *  key when the key is a 16-digit NIK; NULL when neither. Borrowed from @p record. */
 const char *vk_audit_record_nik(const json_t *record);

@@ -108,7 +108,6 @@ rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka
         conf_set(conf, "auto.offset.reset", "earliest") ||
         conf_set(conf, "isolation.level", "read_committed") ||
         conf_set(conf, "partition.assignment.strategy", "cooperative-sticky") ||
-        conf_set(conf, "enable.partition.eof", "false") ||
         /* A desk waits for its row: do not let a fetch idle for librdkafka's default 500 ms
          * (the development broker holds every fetch that long; real brokers answer as soon as
          * data arrives, where this only adds empty fetches when idle). */

@@ -115,6 +115,19 @@ static void record_nik(void **state) {
     json_decref(r);
 }
 
+static void nik_form(void **state) {
+    (void)state;
+    char err[128];
+    assert_int_equal(0, vk_audit_nik_check("3273014101900001", err, sizeof err));
+    assert_int_equal(-1, vk_audit_nik_check("327301410190000", err, sizeof err));
+    assert_string_equal("a NIK has 16 digits, this one has 15", err);
+    assert_int_equal(-1, vk_audit_nik_check("32730141019000x1", err, sizeof err));
+    assert_string_equal("a NIK is 16 digits; character 15 is not a digit", err);
+    assert_int_equal(-1, vk_audit_nik_check("", err, sizeof err));
+    /* only the form: a birth day 32 is still a NIK to look for (its dead letters) */
+    assert_int_equal(0, vk_audit_nik_check("3273017201900001", err, sizeof err));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(times_with_zones),
@@ -123,6 +136,7 @@ int main(void) {
         cmocka_unit_test(times_printed_back),
         cmocka_unit_test(key_partitions_match_the_java_client),
         cmocka_unit_test(record_nik),
+        cmocka_unit_test(nik_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,17 +60,6 @@ static void assert_contains(const char *haystack, const char *needle) {
         fail_msg("expected \"%s\" in \"%s\"", needle, haystack ? haystack : "(null)");
 }
 
-static void test_nik_check(void **state) {
-    (void)state;
-    char err[128];
-    assert_int_equal(trail_nik_check(NIK, err, sizeof err), 0);
-    assert_int_equal(trail_nik_check("327301410190000", err, sizeof err), -1);
-    assert_string_equal(err, "a NIK has 16 digits, this one has 15");
-    assert_int_equal(trail_nik_check("32730141019000x1", err, sizeof err), -1);
-    assert_string_equal(err, "a NIK is 16 digits; character 15 is not a digit");
-    assert_int_equal(trail_nik_check("", err, sizeof err), -1);
-}
-
 static void test_tickets(void **state) {
     (void)state;
     char ticket[VK_TICKET_LEN + 1], typed[64];
@@ -418,11 +407,11 @@ static void test_cause(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nik_check),        cmocka_unit_test(test_tickets),
-        cmocka_unit_test(test_matches),          cmocka_unit_test(test_order),
-        cmocka_unit_test(test_correction),       cmocka_unit_test(test_no_read_model),
-        cmocka_unit_test(test_target_outcomes),  cmocka_unit_test(test_dead_letter),
-        cmocka_unit_test(test_event_log_source), cmocka_unit_test(test_cause),
+        cmocka_unit_test(test_tickets),       cmocka_unit_test(test_matches),
+        cmocka_unit_test(test_order),         cmocka_unit_test(test_correction),
+        cmocka_unit_test(test_no_read_model), cmocka_unit_test(test_target_outcomes),
+        cmocka_unit_test(test_dead_letter),   cmocka_unit_test(test_event_log_source),
+        cmocka_unit_test(test_cause),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,16 +121,11 @@ static int parse_pos(const char *opt, const char *text, vk_pos *out) {
     return -1;
 }
 
-/* A NIK is 16 digits. Only the form is checked: a dead letter refused for a NIK with an
- * impossible birth day must still be findable by that NIK. */
 static int parse_nik(const char *text) {
-    size_t n = strlen(text);
-    bool digits = n == 16;
-    for (size_t i = 0; digits && i < n; i++)
-        digits = text[i] >= '0' && text[i] <= '9';
-    if (digits)
+    char err[128];
+    if (vk_audit_nik_check(text, err, sizeof err) == 0)
         return 0;
-    fprintf(stderr, "vaksin-dump: --nik %s: a NIK is 16 digits\n", text);
+    fprintf(stderr, "vaksin-dump: --nik %s: %s\n", text, err);
     return -1;
 }
 

@@ -120,8 +120,10 @@ static int live_offsets(rebuild *r, int64_t *live[N_REPLAYED]) {
         return -1;
     const char *params[] = {r->group};
     PGresult *res = vk_pg_query(r->ldb, PGRES_TUPLES_OK, sql, 1, params);
-    if (!res)
+    if (!res) {
+        vk_pg_exec(r->ldb, "ROLLBACK");
         return -1;
+    }
     for (int t = 0; t < N_REPLAYED; t++)
         for (int32_t p = 0; p < r->parts[t]; p++)
             live[t][p] = -1; /* nothing consumed yet */
@@ -139,13 +141,17 @@ static int live_offsets(rebuild *r, int64_t *live[N_REPLAYED]) {
  * @brief Replays until the rebuilt schema stands where the live one does. Returns 0 with the
  * live connection inside the snapshot in which both stand at the same offsets.
  */
+enum { MAX_ROUNDS = 100 };
+
 static int catch_up(rebuild *r) {
     int64_t *live[N_REPLAYED];
     for (int t = 0; t < N_REPLAYED; t++)
         live[t] = calloc((size_t)r->parts[t], sizeof *live[t]);
-    int rc = -1;
-    for (int round = 1; round <= 100 && !vk_stop; round++) {
-        if (live_offsets(r, live))
+    int rc = -1, round;
+    bool snapshot = false; /* a live snapshot is open on r->ldb */
+    for (round = 1; round <= MAX_ROUNDS && !vk_stop; round++) {
+        snapshot = live_offsets(r, live) == 0;
+        if (!snapshot)
             break;
         bool same = true, behind = false;
         for (int t = 0; t < N_REPLAYED; t++)
@@ -171,6 +177,7 @@ static int catch_up(rebuild *r) {
             break;
         }
         vk_pg_exec(r->ldb, "COMMIT");
+        snapshot = false;
         char err[512];
         if (vk_scan_run(r->scan, on_message, r, err, sizeof err) || flush(r)) {
             if (!r->failed)
@@ -184,7 +191,10 @@ static int catch_up(rebuild *r) {
                     "events too (round %d)\n",
                     round);
     }
-    if (rc)
+    if (round > MAX_ROUNDS)
+        fprintf(stderr, "vaksin-rebuild: the live projector kept moving for %d rounds\n",
+                MAX_ROUNDS);
+    if (rc && snapshot)
         vk_pg_exec(r->ldb, "ROLLBACK");
     for (int t = 0; t < N_REPLAYED; t++)
         free(live[t]);

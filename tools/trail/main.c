@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
     if (first + 1 != argc) {
         fprintf(stderr, "vaksin-trail: give exactly one NIK (see --help)\n");
         rc = EXIT_USAGE;
-    } else if (trail_nik_check(argv[first], err, sizeof err)) {
+    } else if (vk_audit_nik_check(argv[first], err, sizeof err)) {
         fprintf(stderr, "vaksin-trail: not a NIK: %s\n", err);
         rc = EXIT_USAGE;
     } else if (from && vk_pos_parse(from, &r.from, err, sizeof err)) {

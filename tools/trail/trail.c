@@ -36,17 +36,6 @@ static const char *str_of(const json_t *obj, const char *key) {
     return json_string_value(json_object_get(obj, key));
 }
 
-int trail_nik_check(const char *nik, char *err, size_t errlen) {
-    size_t len = strlen(nik), digits = strspn(nik, "0123456789");
-    if (len == 16 && digits == 16)
-        return 0;
-    if (digits == len)
-        snprintf(err, errlen, "a NIK has 16 digits, this one has %zu", len);
-    else
-        snprintf(err, errlen, "a NIK is 16 digits; character %zu is not a digit", digits + 1);
-    return -1;
-}
-
 trail *trail_new(const char *nik) {
     trail *t = calloc(1, sizeof *t);
     if (t)

@@ -67,13 +67,6 @@ typedef struct trail {
     json_t *rm;
 } trail;
 
-/**
- * @brief Checks the NIK argument: exactly 16 ASCII digits. Only the shape: a NIK the rules
- * refuse (a birth day 32) still has a trail — its dead letters.
- * @returns 0, or -1 with a sentence for the operator in @p err.
- */
-int trail_nik_check(const char *nik, char *err, size_t errlen);
-
 /** @brief A trail of @p nik (already checked). NULL when out of memory. */
 trail *trail_new(const char *nik);
 void trail_destroy(trail *t);
