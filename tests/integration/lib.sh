@@ -65,11 +65,12 @@ it_setup() {
         >>"$VAKSIN_RUN_DIR/vaksin.conf"
 }
 
-# How many messages a stage's consumer group still has to process (from vaksin-status).
+# it_behind NAME — messages the group vaksin-NAME has still to consume, summed over its input
+# topics (the projector reads two, so vaksin-status prints it on two lines).
 it_behind() {
     # vaksin-status exits 1 while anything is behind: that is the point here, not an error.
     { "$VAKSIN_BIN/vaksin-status" 2>/dev/null || true; } |
-        awk -v g="vaksin-$1" '$1 == g { sub("behind=", "", $4); print $4 }'
+        awk -v g="vaksin-$1" '$1 == g { sub("behind=", "", $4); n += $4 } END { print n + 0 }'
 }
 
 # psql on the stack's read model: one value or rows separated by newlines, fields by |.
