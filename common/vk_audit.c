@@ -654,6 +654,8 @@ int vk_audit_nik_check(const char *nik, char *err, size_t errlen) {
     size_t len = strlen(nik), digits = strspn(nik, "0123456789");
     if (len == 16 && digits == 16)
         return 0;
+    if (!err || errlen == 0)
+        return -1;
     if (digits == len)
         snprintf(err, errlen, "a NIK has 16 digits, this one has %zu", len);
     else
@@ -662,8 +664,7 @@ int vk_audit_nik_check(const char *nik, char *err, size_t errlen) {
 }
 
 static bool is_nik(const char *s) {
-    char err[8];
-    return s && vk_audit_nik_check(s, err, sizeof err) == 0;
+    return s && vk_audit_nik_check(s, NULL, 0) == 0;
 }
 
 const char *vk_audit_record_nik(const json_t *record) {

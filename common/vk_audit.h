@@ -155,7 +155,7 @@ json_t *vk_audit_decode(vk_audit_decoder *d, const char *topic, const void *data
 /**
  * @brief Checks the form of a NIK an operator typed: 16 digits, nothing else (the rules of
  * vk_nik_parse are not applied: a dead letter refused for an impossible birth day must still be
- * findable by its NIK). 0, or -1 with the reason in @p err.
+ * findable by its NIK). 0, or -1 with the reason in @p err (none when @p err is NULL).
  */
 int vk_audit_nik_check(const char *nik, char *err, size_t errlen);
 
