@@ -164,17 +164,20 @@ typedef struct vk_service {
 /** The documented keys of every stage service (for its --help), after its own keys:
  *     static const vk_config_doc keys[] = {{"ticket.secret", …}, VK_STAGE_KEYS("vaksin-ticket")};
  * VK_STAGE_KEYS_BATCH gives other batch defaults (they become the defaults vk_service_run
- * reads, as vk_cli_parse sets every documented default).
+ * reads, as vk_cli_parse sets every documented default) and leaves batch.idle.ms out.
  */
-#define VK_STAGE_KEYS(service) VK_STAGE_KEYS_BATCH(service, "10000", "100")
+#define VK_STAGE_KEYS(service)                                                                     \
+    {"batch.idle.ms", "5",                                                                         \
+     "commit as soon as no input came for this long (-1: only batch.max/batch.ms)"},               \
+        VK_STAGE_KEYS_BATCH(service, "10000", "100")
+/** The same without batch.idle.ms, for a service with a complete hook (vk_service_run ignores
+ * the key there: such a batch closes on batch.max or batch.ms only). */
 #define VK_STAGE_KEYS_BATCH(service, batch_max, batch_ms)                                          \
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},            \
         {"group.id", service, "consumer group"},                                                   \
         {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"},   \
         {"batch.max", batch_max, "messages per transaction at most"},                              \
         {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
-        {"batch.idle.ms", "5",                                                                     \
-         "commit as soon as no input came for this long (-1: only batch.max/batch.ms)"},           \
         {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
         {"log.level", "info", "debug, info, warn or error"}, {                                     \
