@@ -190,6 +190,122 @@ void vk_copy_ts(vk_buf *b, int64_t ms) {
                   rem % 60, millis);
 }
 
+/* ---- COPY binary format (PostgreSQL docs, "COPY", "Binary Format") ---- */
+
+/* Days and microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_MS INT64_C(946684800000)
+
+static void copyb_put(vk_copyb *w, const void *p, size_t len) {
+    if (!w->failed && vk_buf_append(w->b, p, len))
+        w->failed = 1;
+}
+
+static void copyb_be(vk_copyb *w, uint64_t v, int bytes) {
+    uint8_t out[8];
+    for (int i = 0; i < bytes; i++)
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    copyb_put(w, out, (size_t)bytes);
+}
+
+/* A field: its length (int32), then its bytes. */
+static void copyb_field(vk_copyb *w, const void *p, size_t len) {
+    if (len > INT32_MAX) {
+        w->failed = 1;
+        return;
+    }
+    copyb_be(w, len, 4);
+    copyb_put(w, p, len);
+}
+
+void vk_copyb_start(vk_copyb *w, vk_buf *b) {
+    static const uint8_t sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
+    w->b = b;
+    w->rows = 0;
+    w->failed = 0;
+    vk_buf_reset(b);
+    copyb_put(w, sig, sizeof sig);
+    copyb_be(w, 0, 4); /* flags: no OIDs */
+    copyb_be(w, 0, 4); /* header extension length */
+}
+
+void vk_copyb_row(vk_copyb *w, int nfields) {
+    copyb_be(w, (uint16_t)nfields, 2);
+    w->rows++;
+}
+
+void vk_copyb_null(vk_copyb *w) {
+    copyb_be(w, UINT32_MAX, 4); /* length -1 */
+}
+
+void vk_copyb_text(vk_copyb *w, const char *s) {
+    copyb_field(w, s, strlen(s));
+}
+
+void vk_copyb_bytes(vk_copyb *w, const void *p, size_t len) {
+    copyb_field(w, p, len);
+}
+
+void vk_copyb_int4(vk_copyb *w, int32_t v) {
+    copyb_be(w, 4, 4);
+    copyb_be(w, (uint32_t)v, 4);
+}
+
+void vk_copyb_int8(vk_copyb *w, int64_t v) {
+    copyb_be(w, 8, 4);
+    copyb_be(w, (uint64_t)v, 8);
+}
+
+void vk_copyb_uuid(vk_copyb *w, const char *s) {
+    uint8_t u[16];
+    if (vk_uuid_parse(s, u)) {
+        w->failed = 1;
+        return;
+    }
+    copyb_field(w, u, sizeof u);
+}
+
+void vk_copyb_date(vk_copyb *w, int32_t days) {
+    copyb_be(w, 4, 4);
+    copyb_be(w, (uint32_t)(days - PG_EPOCH_DAYS), 4);
+}
+
+void vk_copyb_ts(vk_copyb *w, int64_t ms) {
+    copyb_be(w, 8, 4);
+    copyb_be(w, (uint64_t)((ms - PG_EPOCH_MS) * 1000), 8);
+}
+
+void vk_copyb_text_array(vk_copyb *w, const char *csv) {
+    enum { TEXTOID = 25 };
+    size_t n = 0, bytes = 0;
+    for (const char *p = csv; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        n++, bytes += 4 + len;
+        p += len + (end ? 1 : 0);
+    }
+    if (n == 0) { /* ndim 0: '{}' */
+        copyb_be(w, 12, 4);
+        copyb_be(w, 0, 4), copyb_be(w, 0, 4), copyb_be(w, TEXTOID, 4);
+        return;
+    }
+    /* ndim, has-nulls flag, element type, then the dimension (size, lower bound 1). */
+    copyb_be(w, 20 + bytes, 4);
+    copyb_be(w, 1, 4), copyb_be(w, 0, 4), copyb_be(w, TEXTOID, 4);
+    copyb_be(w, n, 4), copyb_be(w, 1, 4);
+    for (const char *p = csv; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        copyb_field(w, p, len);
+        p += len + (end ? 1 : 0);
+    }
+}
+
+int vk_copyb_finish(vk_copyb *w) {
+    copyb_be(w, UINT16_MAX, 2); /* trailer: field count -1 */
+    return w->failed ? -1 : 0;
+}
+
 void vk_array_elem(vk_buf *b, const char *s) {
     vk_buf_append(b, "\"", 1);
     for (; *s; s++) {

@@ -123,6 +123,12 @@ static inline void copy_opt(vk_buf *b, const char *s) {
     else
         vk_copy_null(b);
 }
+static inline void copyb_opt(vk_copyb *w, const char *s) {
+    if (*s)
+        vk_copyb_text(w, s);
+    else
+        vk_copyb_null(w);
+}
 static inline void copy_opt_ts(vk_buf *b, bool has, int64_t ms) {
     if (has)
         vk_copy_ts(b, ms);

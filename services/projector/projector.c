@@ -288,14 +288,15 @@ void projector_add(projector *p, rd_kafka_message_t *m) {
 
 /* ---- Loading state ---- */
 
-/* Appends "{a,b,c}" of the events' strings picked by @p field to p->sql (a text[] literal). */
-static const char *array_of(projector *p, size_t field_offset, int only_type) {
+/* Writes "{a,b,c}" of the events' strings picked by @p field to p->sql (a text[] literal),
+ * leaving out TicketIssued events when @p skip_tickets; *@p count gets how many. */
+static const char *array_of(projector *p, size_t field_offset, bool skip_tickets, int *count) {
     vk_buf_reset(&p->sql);
     vk_buf_append(&p->sql, "{", 1);
     int k = 0;
     for (int i = 0; i < p->n; i++) {
         const pevent *e = &p->ev[i];
-        if (e->type == EV_UNDECODABLE || (only_type >= 0 && e->type != only_type) ||
+        if (e->type == EV_UNDECODABLE || (skip_tickets && e->type == EV_TICKET_ISSUED) ||
             (field_offset == offsetof(pevent, nik) && e->type == EV_ACCESS))
             continue;
         if (k++)
@@ -303,11 +304,13 @@ static const char *array_of(projector *p, size_t field_offset, int only_type) {
         vk_array_elem(&p->sql, (const char *)e + field_offset);
     }
     vk_buf_append(&p->sql, "}", 2); /* with the NUL */
+    *count = k;
     return (const char *)p->sql.data;
 }
 
 static int load_seen(projector *p, PGconn *db) {
-    const char *params[1] = {array_of(p, offsetof(pevent, event_id), -1)};
+    int n;
+    const char *params[1] = {array_of(p, offsetof(pevent, event_id), false, &n)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "seen", "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])", 1);
     PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
@@ -332,7 +335,8 @@ pstate *state_of(projector *p, const char *nik) {
 }
 
 static int load_targets(projector *p, PGconn *db) {
-    const char *params[1] = {array_of(p, offsetof(pevent, nik), -1)};
+    int n;
+    const char *params[1] = {array_of(p, offsetof(pevent, nik), false, &n)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "targets",
         "SELECT nik, ticket, name, birth_date - DATE '1970-01-01', sex, phone, category,"
@@ -364,10 +368,13 @@ static int load_targets(projector *p, PGconn *db) {
     return 0;
 }
 
-/* The dose rows of the batch's NIKs (only those with a desk event need them, but one query for
- * all is cheaper than choosing). */
+/* The dose rows of the NIKs with an event that reads them: desk events and verifications, not
+ * TicketIssued (whose rule looks at the target only). A bulk import's batches skip the query. */
 static int load_doses(projector *p, PGconn *db) {
-    const char *params[1] = {(const char *)p->sql.data}; /* array_of(nik) from load_targets */
+    int wanted;
+    const char *params[1] = {array_of(p, offsetof(pevent, nik), true, &wanted)};
+    if (wanted == 0)
+        return 0;
     static vk_pg_stmt stmt = VK_PG_STMT(
         "doses",
         "SELECT nik, dose, status, visits, registered_facility,"
@@ -646,27 +653,33 @@ static int ensure_staging(projector *p, PGconn *db) {
     return 0;
 }
 
-static void copy_target_row(vk_buf *b, const pstate *s) {
-    {
-        const vk_target *t = &s->t;
-        char sex[2] = {t->sex, 0};
-        vk_copy_text(b, t->nik), vk_copy_sep(b), vk_copy_text(b, t->ticket), vk_copy_sep(b);
-        vk_copy_text(b, t->name), vk_copy_sep(b), vk_copy_date(b, t->birth_date), vk_copy_sep(b);
-        copy_opt(b, sex), vk_copy_sep(b), copy_opt(b, t->phone), vk_copy_sep(b);
-        copy_opt(b, t->category), vk_copy_sep(b), copy_opt(b, t->facility_code), vk_copy_sep(b);
-        if (t->has_scheduled_date)
-            vk_copy_date(b, t->scheduled_date);
-        else
-            vk_copy_null(b);
-        vk_copy_sep(b), vk_copy_text(b, t->origin), vk_copy_sep(b);
-        vk_buf_append(b, "{", 1);
-        vk_copy_text(b, t->flags);
-        vk_buf_append(b, "}", 1), vk_copy_sep(b);
-        vk_copy_text(b, s->created_event_id), vk_copy_sep(b);
-        vk_copy_text(b, s->updated ? s->updated_event_id : s->created_event_id), vk_copy_sep(b);
-        vk_copy_ts(b, s->created_at), vk_copy_sep(b);
-        vk_copy_ts(b, s->updated ? s->updated_at : s->created_at), vk_copy_eol(b);
+/* Sends a binary COPY when it holds rows. A writer that failed is a bug or out of memory: the
+ * batch fails (and is retried) rather than send rows that were not all written. */
+static int copyb_send(PGconn *db, vk_copyb *w, const char *copy_sql) {
+    if (w->rows == 0)
+        return 0;
+    if (vk_copyb_finish(w)) {
+        vk_error("msg=\"cannot build COPY data\" statement=\"%.40s\" rows=%zu", copy_sql, w->rows);
+        return -1;
     }
+    return vk_pg_copy(db, copy_sql, w->b);
+}
+
+static void copy_target_row(vk_copyb *w, const pstate *s) {
+    const vk_target *t = &s->t;
+    char sex[2] = {t->sex, 0};
+    vk_copyb_row(w, 15);
+    vk_copyb_text(w, t->nik), vk_copyb_text(w, t->ticket), vk_copyb_text(w, t->name);
+    vk_copyb_date(w, t->birth_date), copyb_opt(w, sex), copyb_opt(w, t->phone);
+    copyb_opt(w, t->category), copyb_opt(w, t->facility_code);
+    if (t->has_scheduled_date)
+        vk_copyb_date(w, t->scheduled_date);
+    else
+        vk_copyb_null(w);
+    vk_copyb_text(w, t->origin), vk_copyb_text_array(w, t->flags);
+    vk_copyb_uuid(w, s->created_event_id);
+    vk_copyb_uuid(w, s->updated ? s->updated_event_id : s->created_event_id);
+    vk_copyb_ts(w, s->created_at), vk_copyb_ts(w, s->updated ? s->updated_at : s->created_at);
 }
 
 #define TARGET_COLUMNS                                                                             \
@@ -676,11 +689,12 @@ static void copy_target_row(vk_buf *b, const pstate *s) {
 /* New targets by COPY; corrected ones through the staging table and one UPDATE. */
 static int write_targets(projector *p, PGconn *db) {
     vk_buf *b = &p->copy;
-    vk_buf_reset(b);
+    vk_copyb w;
+    vk_copyb_start(&w, b);
     for (int i = 0; i < p->n_st; i++)
         if (p->st[i].created)
-            copy_target_row(b, &p->st[i]);
-    if (b->len && vk_pg_copy(db, "COPY target " TARGET_COLUMNS " FROM STDIN", b))
+            copy_target_row(&w, &p->st[i]);
+    if (copyb_send(db, &w, "COPY target " TARGET_COLUMNS " FROM STDIN WITH (FORMAT binary)"))
         return -1;
     vk_buf_reset(b);
     for (int i = 0; i < p->n_st; i++) {
@@ -833,31 +847,28 @@ static const char *outcome_name(outcome o) {
 }
 
 static int write_log(projector *p, PGconn *db) {
-    vk_buf *b = &p->copy;
-    vk_buf_reset(b);
+    vk_copyb w;
+    vk_copyb_start(&w, &p->copy);
     for (int i = 0; i < p->n; i++) {
         const pevent *e = &p->ev[i];
         if (e->type == EV_UNDECODABLE || e->out == OUT_DUPLICATE)
             continue;
-        vk_copy_text(b, e->event_id), vk_copy_sep(b), copy_opt(b, e->nik), vk_copy_sep(b);
-        vk_copy_text(b, event_types[e->type]), vk_copy_sep(b);
-        vk_copy_text(b, outcome_name(e->out)), vk_copy_sep(b);
-        vk_copy_text(b, rd_kafka_topic_name(e->m->rkt)), vk_copy_sep(b);
-        vk_buf_printf(b, "%" PRId32 "\t%" PRId64 "\t", e->m->partition, e->m->offset);
-        vk_copy_text(b, e->causation), vk_copy_sep(b), vk_copy_text(b, e->source), vk_copy_sep(b);
+        vk_copyb_row(&w, 12);
+        vk_copyb_uuid(&w, e->event_id), copyb_opt(&w, e->nik);
+        vk_copyb_text(&w, event_types[e->type]), vk_copyb_text(&w, outcome_name(e->out));
+        vk_copyb_text(&w, rd_kafka_topic_name(e->m->rkt));
+        vk_copyb_int4(&w, e->m->partition), vk_copyb_int8(&w, e->m->offset);
+        vk_copyb_text(&w, e->causation), vk_copyb_text(&w, e->source);
         if (e->has_actor)
-            vk_copy_text(b, e->actor);
+            vk_copyb_text(&w, e->actor);
         else
-            vk_copy_null(b);
-        vk_copy_sep(b), vk_copy_ts(b, e->occurred_at), vk_copy_sep(b);
-        vk_copy_bytea(b, e->m->payload, e->m->len), vk_copy_eol(b);
+            vk_copyb_null(&w);
+        vk_copyb_ts(&w, e->occurred_at), vk_copyb_bytes(&w, e->m->payload, e->m->len);
     }
-    if (b->len == 0)
-        return 0;
-    return vk_pg_copy(db,
+    return copyb_send(db, &w,
                       "COPY event_log (event_id, nik, event_type, outcome, topic, partition,"
-                      " \"offset\", causation_id, source, actor, occurred_at, value) FROM STDIN",
-                      b);
+                      " \"offset\", causation_id, source, actor, occurred_at, value)"
+                      " FROM STDIN WITH (FORMAT binary)");
 }
 
 static int write_rejections(projector *p, PGconn *db) {
