@@ -47,6 +47,18 @@ it_teardown() {
     exit "$rc"
 }
 
+# A test that ctest kills on its timeout gets SIGKILL: no EXIT trap runs, and its stack (broker,
+# PostgreSQL, services: all detached) would keep running and slow every later test. A watcher
+# tears the stack down once this shell is gone (after a normal end it finds nothing left to
+# stop, or no run directory at all). It is forked twice, into its own session, so that it is
+# no longer this shell's descendant: ctest kills the test's process tree.
+it__reaper() {
+    (setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done
+        export VAKSIN_RUN_DIR=$3 VAKSIN_BIN=$4
+        source "$2/scripts/lib.sh" && vk_stack_down' \
+        it-reaper "$$" "$VK_SRC" "$VAKSIN_RUN_DIR" "$VAKSIN_BIN" </dev/null >/dev/null 2>&1 &)
+}
+
 # Starts the broker and PostgreSQL in a private run directory and exports the stack.env values.
 it_setup() {
     IT_TMP=$(mktemp -d "/tmp/vaksin-it-$IT_NAME.XXXXXX")
@@ -56,6 +68,7 @@ it_setup() {
     export VAKSIN_PG_FAST=1
     export VAKSIN_PARTITIONS=${VAKSIN_PARTITIONS:-8}
     trap it_teardown EXIT
+    it__reaper
     vk_stack_up_infra >/dev/null
     # shellcheck disable=SC1091
     source "$VAKSIN_RUN_DIR/stack.env"
