@@ -749,7 +749,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
      * a desk request then waits for its own transaction, not for batch.ms of others that are
      * not coming; under a bulk load the queue is never empty and batches still fill. Not for a
      * batch-asynchronous handler (complete hook), whose batches are its concurrency. */
-    int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 5);
+    int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 1);
 
     if (loop_setup(&l, codec) == 0) {
         vk_info("msg=started transactional_id=%s-%s batch_max=%d batch_ms=%" PRId64, svc->name,

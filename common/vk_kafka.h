@@ -167,7 +167,7 @@ typedef struct vk_service {
  * reads, as vk_cli_parse sets every documented default) and leaves batch.idle.ms out.
  */
 #define VK_STAGE_KEYS(service)                                                                     \
-    {"batch.idle.ms", "5",                                                                         \
+    {"batch.idle.ms", "1",                                                                         \
      "commit as soon as no input came for this long (-1: only batch.max/batch.ms)"},               \
         VK_STAGE_KEYS_BATCH(service, "10000", "100")
 /** The same without batch.idle.ms, for a service with a complete hook (vk_service_run ignores
@@ -188,7 +188,7 @@ typedef struct vk_service {
  * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
  * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
- * batch.idle.ms (5: commit once the input is drained; ignored with a complete hook),
+ * batch.idle.ms (1: commit once the input is drained; ignored with a complete hook),
  * commit.after.txn (true), metrics.interval.ms (10000). Calls @p svc->complete before every
  * commit and @p svc->discard whenever it aborts the transaction, when they are set, and honours
  * VK_DEFER (see the top of this file). Returns 0 on a clean stop, -1 on a fatal error.

@@ -29,7 +29,7 @@ static const vk_config_doc keys[] = {
     {"batch.max", "2000",
      "events per database transaction at most (each costs ~5 KB while the batch is open)"},
     {"batch.ms", "200", "milliseconds a batch waits to fill at most"},
-    {"batch.idle.ms", "5", "write the batch as soon as no event came for this long"},
+    {"batch.idle.ms", "1", "write the batch as soon as no event came for this long"},
     {"facilities.file", NULL, "facility reference CSV (code,name,kind,district) to load"},
     {"vaccines.file", NULL,
      "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
@@ -251,7 +251,7 @@ int main(int argc, char **argv) {
         goto out;
     vk_info("msg=started batch_max=%d", batch_max);
     rc = run(&a, batch_max, vk_config_get_int(cfg, "batch.ms", 200),
-             vk_config_get_int(cfg, "batch.idle.ms", 5),
+             vk_config_get_int(cfg, "batch.idle.ms", 1),
              vk_config_get_int(cfg, "metrics.interval.ms", 10000))
              ? 1
              : 0;
