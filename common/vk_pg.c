@@ -275,14 +275,20 @@ void vk_copyb_ts(vk_copyb *w, int64_t ms) {
     copyb_be(w, (uint64_t)((ms - PG_EPOCH_MS) * 1000), 8);
 }
 
+/* The comma-separated element at *p: sets *len, moves *p past it and its comma. */
+static const char *next_elem(const char **p, size_t *len) {
+    const char *elem = *p, *comma = strchr(elem, ',');
+    *len = comma ? (size_t)(comma - elem) : strlen(elem);
+    *p = elem + *len + (comma ? 1 : 0);
+    return elem;
+}
+
 void vk_copyb_text_array(vk_copyb *w, const char *csv) {
     enum { TEXTOID = 25 };
-    size_t n = 0, bytes = 0;
-    for (const char *p = csv; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        n++, bytes += 4 + len;
-        p += len + (end ? 1 : 0);
+    size_t n = 0, bytes = 0, len;
+    for (const char *p = csv; *p; n++) {
+        next_elem(&p, &len);
+        bytes += 4 + len;
     }
     if (n == 0) { /* ndim 0: '{}' */
         copyb_be(w, 12, 4);
@@ -294,10 +300,8 @@ void vk_copyb_text_array(vk_copyb *w, const char *csv) {
     copyb_be(w, 1, 4), copyb_be(w, 0, 4), copyb_be(w, TEXTOID, 4);
     copyb_be(w, n, 4), copyb_be(w, 1, 4);
     for (const char *p = csv; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        copyb_field(w, p, len);
-        p += len + (end ? 1 : 0);
+        const char *elem = next_elem(&p, &len);
+        copyb_field(w, elem, len);
     }
 }
 

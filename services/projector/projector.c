@@ -289,7 +289,7 @@ void projector_add(projector *p, rd_kafka_message_t *m) {
 /* ---- Loading state ---- */
 
 /* Writes "{a,b,c}" of the events' strings picked by @p field to p->sql (a text[] literal),
- * leaving out TicketIssued events when @p skip_tickets; *@p count gets how many. */
+ * leaving out TicketIssued events when @p skip_tickets; *@p count (when not NULL) gets how many. */
 static const char *array_of(projector *p, size_t field_offset, bool skip_tickets, int *count) {
     vk_buf_reset(&p->sql);
     vk_buf_append(&p->sql, "{", 1);
@@ -304,13 +304,13 @@ static const char *array_of(projector *p, size_t field_offset, bool skip_tickets
         vk_array_elem(&p->sql, (const char *)e + field_offset);
     }
     vk_buf_append(&p->sql, "}", 2); /* with the NUL */
-    *count = k;
+    if (count)
+        *count = k;
     return (const char *)p->sql.data;
 }
 
 static int load_seen(projector *p, PGconn *db) {
-    int n;
-    const char *params[1] = {array_of(p, offsetof(pevent, event_id), false, &n)};
+    const char *params[1] = {array_of(p, offsetof(pevent, event_id), false, NULL)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "seen", "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])", 1);
     PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);
@@ -335,8 +335,7 @@ pstate *state_of(projector *p, const char *nik) {
 }
 
 static int load_targets(projector *p, PGconn *db) {
-    int n;
-    const char *params[1] = {array_of(p, offsetof(pevent, nik), false, &n)};
+    const char *params[1] = {array_of(p, offsetof(pevent, nik), false, NULL)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "targets",
         "SELECT nik, ticket, name, birth_date - DATE '1970-01-01', sex, phone, category,"

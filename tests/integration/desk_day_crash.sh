@@ -87,6 +87,8 @@ while read -r phase; do
 done < <(it_desk_phases "$day")
 
 echo "kills: $kills, of which $busy left work to redo"
+# One or two kills a phase: this fails only if the programme shrinks (fewer phases, e.g. a small
+# IT_DESK_EVENTS), which would leave too few crashes to mean anything.
 ((kills >= 12)) || it_fail "expected at least 12 kills, made $kills"
 ((busy * 3 >= kills)) || it_fail "only $busy of $kills kills hit work in progress"
 it_check_desk_outcome "$day/expected.json"
