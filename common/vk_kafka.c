@@ -741,7 +741,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     memset(&l, 0, sizeof l);
     l.svc = svc;
     l.cfg = cfg;
-    l.commit_after_txn = vk_config_get_bool(cfg, "commit.after.txn", true);
+    l.commit_after_txn = vk_config_get_bool(cfg, "commit.after.txn", false);
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 10000);
     int64_t batch_ms = vk_config_get_int(cfg, "batch.ms", 100);
     int64_t metrics_ms = vk_config_get_int(cfg, "metrics.interval.ms", 10000);

@@ -15,13 +15,19 @@
  *
  * Exactly-once effect does not rest on transactions alone. Output event ids are derived from
  * input event ids (UUIDv5), so a redelivered input yields byte-identical outputs and the
- * projector drops the duplicates. That matters on the development broker: librdkafka's mock
- * cluster accepts TxnOffsetCommit without storing it and writes no transaction markers (read
- * it in src/rdkafka_mock_handlers.c), so there aborted output stays visible and transactional
- * offsets are lost. The loop therefore (1) flushes every output before it sends offsets, so an
- * offset is never committed ahead of its outputs, and (2) also commits the same offsets with a
- * plain OffsetCommit after the transaction commits (`commit.after.txn`, default true): harmless
- * on a real broker, and what makes restarts resume on the mock.
+ * projector drops the duplicates: a second line of defence behind the transactions, and the
+ * only one when the offsets and outputs cannot commit together (a consumer that reads
+ * read_uncommitted, a replay). The loop flushes every output before it sends offsets, so an
+ * offset is never committed ahead of its outputs.
+ *
+ * On Apache Kafka (the stack's broker, and production) the transaction commits the offsets and
+ * the outputs atomically, writes markers that read_committed consumers use to hide aborted
+ * output, and fences a zombie by its transactional id and its consumer-group generation
+ * (KIP-447). librdkafka's mock cluster (vaksin-devbroker, VAKSIN_BROKER=mock) does none of that:
+ * it accepts TxnOffsetCommit without storing it and writes no markers (src/rdkafka_mock_handlers.c).
+ * For it only, `commit.after.txn=true` (written by the stack, default false) also commits the
+ * same offsets with a plain OffsetCommit after the transaction commits, which is what makes
+ * restarts resume there.
  *
  * Two optional extensions, used by vaksin-lookup and absent from the other services (whose
  * loop is exactly the one above):
@@ -178,7 +184,7 @@ typedef struct vk_service {
         {"instance.id", "0", "distinct per instance: the transactional id is " service "-<id>"},   \
         {"batch.max", batch_max, "messages per transaction at most"},                              \
         {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
-        {"commit.after.txn", "true", "also commit offsets outside the transaction (see README)"},  \
+        {"commit.after.txn", "false", "also commit offsets outside the transaction (mock only)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
         {"log.level", "info", "debug, info, warn or error"}, {                                     \
         NULL, NULL, NULL                                                                           \
@@ -189,7 +195,7 @@ typedef struct vk_service {
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
  * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
  * batch.idle.ms (1: commit once the input is drained; ignored with a complete hook),
- * commit.after.txn (true), metrics.interval.ms (10000). Calls @p svc->complete before every
+ * commit.after.txn (false), metrics.interval.ms (10000). Calls @p svc->complete before every
  * commit and @p svc->discard whenever it aborts the transaction, when they are set, and honours
  * VK_DEFER (see the top of this file). Returns 0 on a clean stop, -1 on a fatal error.
  */

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 #
 # scripts/lib.sh — the local development stack as shell functions: a throwaway PostgreSQL 15
-# cluster, the development broker (vaksin-devbroker) and the services, each started in the
-# background with a log and a pid file under one run directory.
+# cluster, a local Apache Kafka broker (or, with VAKSIN_BROKER=mock, the in-memory development
+# broker vaksin-devbroker) and the services, each started in the background with a log and a pid
+# file under one run directory.
 #
 # Sourced by scripts/pg, scripts/stack, scripts/demo and tests/integration/lib.sh. It sets no shell
 # options of its own (callers may or may not use `set -euo pipefail`): every function checks what it
@@ -14,7 +15,9 @@
 #   VAKSIN_BIN        folder with the vaksin-* programs; when set, nothing is built
 #                     (VK_BIN, as ctest passes it, is accepted too)
 #   VAKSIN_BUILD_DIR  build tree used when VAKSIN_BIN is unset  default <repo>/build
-#   VAKSIN_PARTITIONS partitions per topic in the development broker  default 16
+#   VAKSIN_PARTITIONS partitions per topic the stack's broker gets  default 16
+#   VAKSIN_BROKER     kafka (Apache Kafka, default) or mock (vaksin-devbroker); see "The broker"
+#   VAKSIN_KAFKA_HEAP, VAKSIN_CACHE_DIR  the Kafka broker's heap and jar cache (same section)
 #   VAKSIN_PG_FAST=1  fsync=off, synchronous_commit=off, full_page_writes=off (tests, benchmarks)
 #   VAKSIN_PG_SHARED_BUFFERS  default 1GB
 #
@@ -23,7 +26,8 @@
 #   vaksin.conf        the services' config file (mode 600; holds this stack's ticket.secret)
 #   bootstrap          written by the broker: its bootstrap.servers
 #   pg/                the PostgreSQL cluster (or a symlink to it, see vk_pg_start)
-#   logs/<name>.log    devbroker.log, ticket.log, projector.log, ... (appended on restarts;
+#   kafka/             the Kafka broker's properties, data and ports
+#   logs/<name>.log    kafka.log, ticket.log, projector.log, ... (appended on restarts;
 #                      the previous stack's in logs/previous/)
 #   pids/<name>.pid    one per running program
 #
@@ -36,7 +40,8 @@
 #             vk_service_restart NAME [ARGS...], vk_service_kill NAME SIGNAL,
 #             vk_service_running NAME, vk_service_pid NAME, vk_service_wait_exit NAME SECONDS,
 #             vk_service_built NAME, vk_services_start_all, vk_services_stop_all [SECONDS]
-#   broker    vk_broker_start [ARGS...], vk_broker_stop, vk_broker_running, vk_broker_pid
+#   broker    vk_broker_start [ARGS...], vk_broker_stop, vk_broker_kill, vk_broker_running,
+#             vk_broker_pid, vk_kafka_jars, vk_kafka_version
 #   stubs     vk_stubs_start, vk_stub_start jkn|dukcapil [ARGS...], vk_stub_restart …,
 #             vk_conf_set KEY VALUE
 #   postgres  vk_pg_start DIR (prints the conninfo), vk_pg_stop DIR, vk_pg_status DIR,
@@ -77,7 +82,14 @@ vk__short() { printf '%s' "${1#vaksin-}"; }
 
 # The program a service name runs: "stub-jkn" and "stub-dukcapil" are two vaksin-stubs, every
 # other name is its own program ("ticket" -> vaksin-ticket).
-vk__program() { case "$1" in stub-*) printf 'vaksin-stubs' ;; *) printf 'vaksin-%s' "$1" ;; esac; }
+# "kafka" is the local Apache Kafka broker (a JVM whose command line names kafka.Kafka).
+vk__program() {
+    case "$1" in
+    stub-*) printf 'vaksin-stubs' ;;
+    kafka) printf 'kafka.Kafka' ;;
+    *) printf 'vaksin-%s' "$1" ;;
+    esac
+}
 
 # Is PID alive and running a command line that mentions WORD? (Guards against a pid file whose
 # process died and whose pid was reused; a zombie has an empty cmdline and counts as dead.)
@@ -481,26 +493,200 @@ vk_build() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The development broker
+# The broker: Apache Kafka (the default) or the development broker (VAKSIN_BROKER=mock)
+#
+# VAKSIN_BROKER=kafka: a real Apache Kafka broker, single node in KRaft combined mode (broker and
+# controller in one JVM), its jars resolved from Maven Central by scripts/broker/pom.xml into a
+# cache (vk_kafka_jars), its storage formatted fresh for each stack, its topics created by
+# vaksin-topics through librdkafka's admin API. Everything lives in $RUN/kafka/:
+#   server.properties, data/ (log.dirs and the KRaft metadata), ports (listener, controller),
+# its log in $RUN/logs/kafka.log and its pid in $RUN/pids/kafka.pid. A restart of the broker
+# (vk_broker_start after vk_broker_kill, as a crash test does) keeps data/ and the ports.
+# VAKSIN_BROKER=mock: vaksin-devbroker, librdkafka's mock cluster in memory — quick, but it
+# writes no transaction markers and drops transactional offset commits, so nothing about
+# exactly-once is proved on it (docs/decisions.md). Never used by CI.
+#
+#   VAKSIN_BROKER        kafka (default) or mock
+#   VAKSIN_KAFKA_HEAP    JVM heap of the broker            default 1g (-Xms is half of it)
+#   VAKSIN_CACHE_DIR     where the broker's jars are kept  default ${XDG_CACHE_HOME:-~/.cache}/vaksin
 
-vk_broker_pid() { vk__ctx; vk__pidfile_pid "$VK_RUN/pids/devbroker.pid" vaksin-devbroker; }
+vk__broker_kind() {
+    case "${VAKSIN_BROKER:-kafka}" in
+    kafka | mock) printf '%s' "${VAKSIN_BROKER:-kafka}" ;;
+    *) vk_err "VAKSIN_BROKER must be kafka or mock, not '$VAKSIN_BROKER'"; return 1 ;;
+    esac
+}
+
+# The pid-file name and the command-line word of the running broker of either kind.
+vk__broker_name() { if [[ "$(vk__broker_kind)" == mock ]]; then echo devbroker; else echo kafka; fi; }
+
+vk_broker_pid() {
+    local name
+    vk__ctx
+    name=$(vk__broker_name) || return 1
+    vk__pidfile_pid "$VK_RUN/pids/$name.pid" "$(vk__program "$name")"
+}
 vk_broker_running() { vk_broker_pid >/dev/null; }
 
-# vk_broker_start [ARGS...] — starts vaksin-devbroker (extra ARGS are passed on, e.g. -X ...)
-# and waits up to 30 s for its bootstrap file. Prints nothing; the bootstrap servers are in
-# $VAKSIN_RUN_DIR/bootstrap.
-# shellcheck disable=SC2120 # arguments are optional
-vk_broker_start() {
+# vk_kafka_jars — prints the folder holding the pinned broker's jars, resolving them from Maven
+# Central the first time (about 5-10 s, 46 MB). Cached per content of scripts/broker/pom.xml,
+# so changing the version there resolves again; a lock keeps parallel callers from racing.
+vk_kafka_jars() {
+    local pom=$VK_SRC/scripts/broker/pom.xml cache key dir
+    cache=${VAKSIN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vaksin}
+    key=$(sha256sum "$pom" | cut -c1-12)
+    dir=$cache/kafka-$key
+    if [[ ! -f "$dir/complete" ]]; then
+        command -v mvn >/dev/null 2>&1 || { vk_err "mvn not found (run scripts/deps)"; return 1; }
+        mkdir -p "$cache" || return 1
+        (
+            flock 9
+            [[ -f "$dir/complete" ]] && exit 0
+            rm -rf "$dir" && mkdir -p "$dir/libs" || exit 1
+            vk_log "resolving the Kafka broker's jars from Maven Central into $dir"
+            (cd "$dir" && mvn -B -q -f "$pom" dependency:copy-dependencies \
+                -DincludeScope=runtime -DoutputDirectory="$dir/libs") >"$dir/mvn.log" 2>&1 || {
+                vk_err "mvn could not resolve the broker (log: $dir/mvn.log)"
+                tail -n 20 "$dir/mvn.log" >&2
+                exit 1
+            }
+            ls "$dir"/libs/kafka_2.13-*.jar >/dev/null 2>&1 || { vk_err "no kafka_2.13 jar in $dir/libs"; exit 1; }
+            touch "$dir/complete"
+        ) 9>"$cache/.lock" || return 1
+    fi
+    printf '%s\n' "$dir/libs"
+}
+
+# The broker's version, from its jar's name (e.g. 3.9.2).
+vk_kafka_version() {
+    local libs jar
+    libs=$(vk_kafka_jars) || return 1
+    jar=$(basename "$(ls "$libs"/kafka_2.13-*.jar)")
+    jar=${jar#kafka_2.13-}
+    printf '%s\n' "${jar%.jar}"
+}
+
+# Writes $RUN/kafka/server.properties for the listener and controller ports in $RUN/kafka/ports.
+vk__kafka_write_properties() {
+    local dir=$1 port ctl
+    read -r port ctl <"$dir/ports" || return 1
+    cat >"$dir/server.properties" <<PROPS
+# The vaksin local broker — written by scripts/lib.sh. One node, KRaft combined mode, loopback only.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$ctl
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$ctl
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+# A single node: every internal topic has one replica. Few partitions for the internal topics
+# (the defaults, 50 each, take seconds to create on first use).
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=8
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=8
+default.replication.factor=1
+min.insync.replicas=1
+# Topics come from vaksin-topics only, as on a production cluster: a typo is an error.
+auto.create.topics.enable=false
+# The first member of a group is assigned at once (Kafka waits 3 s for more by default).
+group.initial.rebalance.delay.ms=0
+# Two cores.
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=2
+log.cleaner.threads=1
+PROPS
+}
+
+# vk_kafka_start — starts the broker of $RUN/kafka (formatting its storage when new), waits until
+# a Metadata request answers, creates the contract's topics with VAKSIN_PARTITIONS partitions
+# and writes $RUN/bootstrap. Measured here: 3-5 s from start to topics on a warm cache.
+vk_kafka_start() {
+    local dir libs port ctl heap i bootstrap
+    vk__ctx
+    dir=$VK_RUN/kafka
+    libs=$(vk_kafka_jars) || return 1
+    command -v java >/dev/null 2>&1 || { vk_err "java not found (run scripts/deps)"; return 1; }
+    [[ -x "$VK_BIN_DIR/vaksin-topics" ]] || { vk_err "$VK_BIN_DIR/vaksin-topics is not built"; return 1; }
+    mkdir -p "$dir" "$VK_RUN/logs" "$VK_RUN/pids" || return 1
+    if [[ ! -s "$dir/ports" ]]; then
+        port=$(vk__pick_port "$dir" 29092) || return 1
+        ctl=$(vk__pick_port "$dir/controller" $((port + 1))) || return 1
+        echo "$port $ctl" >"$dir/ports"
+    fi
+    read -r port ctl <"$dir/ports"
+    vk__kafka_write_properties "$dir" || return 1
+    local java=(java -cp "$libs/*" "-Dlog4j.configuration=file:$VK_SRC/scripts/broker/log4j.properties")
+    if [[ ! -f "$dir/data/meta.properties" ]]; then
+        rm -rf "$dir/data"
+        "${java[@]}" kafka.tools.StorageTool format --ignore-formatted -c "$dir/server.properties" \
+            -t "$("${java[@]}" kafka.tools.StorageTool random-uuid 2>>"$VK_RUN/logs/kafka.log")" \
+            >>"$VK_RUN/logs/kafka.log" 2>&1 || {
+            vk_err "formatting the broker's storage failed"
+            vk__tail_log "$VK_RUN/logs/kafka.log"
+            return 1
+        }
+    fi
+    heap=${VAKSIN_KAFKA_HEAP:-1g}
+    vk__spawn "$VK_RUN/pids/kafka.pid" "$VK_RUN/logs/kafka.log" "" \
+        java "-Xmx$heap" "-Xms$(vk__half_size "$heap")" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+        -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+        "${java[@]:1}" kafka.Kafka "$dir/server.properties" || return 1
+    bootstrap=127.0.0.1:$port
+    for ((i = 0; i < 600; i++)); do
+        vk_broker_running || {
+            vk_err "the Kafka broker exited at start"
+            vk__tail_log "$VK_RUN/logs/kafka.log"
+            return 1
+        }
+        vk__port_free "$port" || break
+        sleep 0.1
+    done
+    "$VK_BIN_DIR/vaksin-topics" -X "kafka.bootstrap.servers=$bootstrap" --wait 60 >/dev/null &&
+        "$VK_BIN_DIR/vaksin-topics" -X "kafka.bootstrap.servers=$bootstrap" --create \
+            -X "topics.partitions=${VAKSIN_PARTITIONS:-16}" >>"$VK_RUN/logs/kafka.log" || {
+        vk_err "the Kafka broker on $bootstrap did not become ready"
+        vk__tail_log "$VK_RUN/logs/kafka.log"
+        return 1
+    }
+    vk_write_bootstrap "$bootstrap"
+}
+
+# "1g" -> "512m", "768m" -> "384m".
+vk__half_size() {
+    local n=${1%[gGmM]} u=${1: -1}
+    case "$u" in g | G) echo "$((n * 512))m" ;; m | M) echo "$((n / 2))m" ;; *) echo "$1" ;; esac
+}
+
+# Picks a free TCP port from a start derived from KEY (see vk__pg_pick_port). Prints it.
+vk__pick_port() {
+    local key=$1 from=${2:-29092} base p i
+    base=$(( 0x$(printf '%s' "$key" | sha256sum | cut -c1-4) % 4000 ))
+    for ((i = 0; i < 4000; i++)); do
+        p=$(( from + (base + i) % 4000 ))
+        if vk__port_free "$p"; then
+            printf '%s' "$p"
+            return 0
+        fi
+    done
+    vk_err "no free TCP port from $from"
+    return 1
+}
+
+vk_write_bootstrap() { printf '%s\n' "$1" >"$VK_RUN/bootstrap.tmp" && mv "$VK_RUN/bootstrap.tmp" "$VK_RUN/bootstrap"; }
+
+# vk_devbroker_start [ARGS...] — starts vaksin-devbroker (extra ARGS are passed on, e.g. -X ...)
+# and waits up to 30 s for its bootstrap file.
+vk_devbroker_start() {
     local bin i
     vk__ctx
     bin=$VK_BIN_DIR/vaksin-devbroker
     [[ -x "$bin" ]] || { vk_err "$bin is not built"; return 1; }
-    if vk_broker_running; then
-        vk_err "the broker already runs (pid $(vk_broker_pid))"
-        return 1
-    fi
     mkdir -p "$VK_RUN/logs" "$VK_RUN/pids" || return 1
-    rm -f "$VK_RUN/bootstrap"
     vk__spawn "$VK_RUN/pids/devbroker.pid" "$VK_RUN/logs/devbroker.log" "" "$bin" \
         -X "devbroker.bootstrap.file=$VK_RUN/bootstrap" \
         -X "devbroker.partitions=${VAKSIN_PARTITIONS:-16}" "$@" || return 1
@@ -518,13 +704,41 @@ vk_broker_start() {
     return 1
 }
 
-# vk_broker_stop — SIGTERM, up to 15 s, then SIGKILL. Its messages are gone afterwards.
-vk_broker_stop() {
-    local pid
+# vk_broker_start [ARGS...] — starts the broker of VAKSIN_BROKER; its bootstrap servers are then
+# in $VAKSIN_RUN_DIR/bootstrap. ARGS go to vaksin-devbroker (the Kafka broker takes none).
+# shellcheck disable=SC2120 # arguments are optional
+vk_broker_start() {
+    local kind
     vk__ctx
-    pid=$(vk_broker_pid) || { rm -f "$VK_RUN/pids/devbroker.pid"; return 0; }
-    vk__stop_pid "$pid" vaksin-devbroker 15 || return 1
-    rm -f "$VK_RUN/pids/devbroker.pid" "$VK_RUN/bootstrap"
+    kind=$(vk__broker_kind) || return 1
+    if vk_broker_running; then
+        vk_err "the broker already runs (pid $(vk_broker_pid))"
+        return 1
+    fi
+    rm -f "$VK_RUN/bootstrap"
+    if [[ $kind == kafka ]]; then
+        vk_kafka_start
+    else
+        vk_devbroker_start "$@"
+    fi
+}
+
+# vk_broker_stop — SIGTERM, up to 30 s (Kafka shuts down in a few seconds), then SIGKILL.
+# The Kafka broker's data stays until the stack is brought up again; the mock's is gone.
+vk_broker_stop() {
+    local pid name
+    vk__ctx
+    name=$(vk__broker_name) || return 1
+    pid=$(vk_broker_pid) || { rm -f "$VK_RUN/pids/$name.pid"; return 0; }
+    vk__stop_pid "$pid" "$(vk__program "$name")" 30 || return 1
+    rm -f "$VK_RUN/pids/$name.pid" "$VK_RUN/bootstrap"
+}
+
+# vk_broker_kill — SIGKILL, as a crash; vk_broker_start brings it back on the same data.
+vk_broker_kill() {
+    local pid
+    pid=$(vk_broker_pid) || { vk_err "the broker does not run"; return 1; }
+    kill -KILL "$pid" && vk__wait_gone "$pid" "$(vk__program "$(vk__broker_name)")" 10
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -643,7 +857,7 @@ vk_services_stop_all() {
     for f in "$VK_RUN"/pids/*.pid; do
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .pid)
-        [[ "$name" == devbroker ]] && continue
+        [[ "$name" == devbroker || "$name" == kafka ]] && continue
         if pid=$(vk__pidfile_pid "$f" "$(vk__program "$name")"); then
             kill -TERM "$pid" 2>/dev/null
             pids+=("$pid")
@@ -763,14 +977,18 @@ vk__write_conf() {
             -e "s|^facilities\.file=.*|facilities.file=$VK_SRC/config/facilities.csv|" \
             -e "s|^vaccines\.file=.*|vaccines.file=$VK_SRC/config/vaccines.csv|" \
             "$VK_SRC/config/vaksin.conf.example" >"$conf"
-        # The development broker (librdkafka's mock cluster) holds a fetch that finds no data
-        # for the whole fetch.wait.max.ms, even when data arrives meanwhile; a real broker
-        # answers as soon as it has data. 10 ms instead of the services' 50 ms takes about 40 ms
-        # off a desk request's two hops here (bench/desk_latency.sh: p50 95 -> 57 ms at
-        # 1,000/s), for ~100 empty fetches a second per idle consumer, which only this broker
-        # needs. Not for a real cluster: leave it out of a production config.
-        printf '%s\n' "# Development broker only (see scripts/lib.sh, vk__write_conf):" \
-            "kafka.consumer.fetch.wait.max.ms=10" >>"$conf"
+        if [[ "$(vk__broker_kind)" == mock ]]; then
+            # The development broker (librdkafka's mock cluster) holds a fetch that finds no
+            # data for the whole fetch.wait.max.ms, even when data arrives meanwhile; a real
+            # broker answers as soon as it has data. 10 ms instead of the services' 50 ms takes
+            # about 40 ms off a desk request's two hops there (bench/desk_latency.sh: p50 95 ->
+            # 57 ms at 1,000/s). It also stores no transactional offset commit, so the services
+            # commit their offsets a second time, outside the transaction, to resume after a
+            # restart (commit.after.txn, see common/vk_kafka.h). Neither belongs in a real
+            # cluster's configuration.
+            printf '%s\n' "# Development broker (VAKSIN_BROKER=mock) only, see scripts/lib.sh vk__write_conf:" \
+                "kafka.consumer.fetch.wait.max.ms=10" "commit.after.txn=true" >>"$conf"
+        fi
         # Development credentials the stubs check and vaksin-lookup sends (never real ones).
         secret=$(od -An -N48 -tx1 /dev/urandom | tr -d ' \n')
         printf '%s\n' "jkn.cons_id=dev-${secret:0:6}" "jkn.secret=${secret:6:32}" \
@@ -807,11 +1025,11 @@ vk_stack_up_infra() {
             mv "$VK_RUN"/logs/*.log "$VK_RUN/logs/previous/" || return 1
     fi
     vk_pg_destroy "$VK_RUN/pg" || return 1
-    rm -rf "$VK_RUN/people" "$VK_RUN"/stub-*.url || return 1
+    rm -rf "$VK_RUN/people" "$VK_RUN"/stub-*.url "$VK_RUN/kafka" || return 1
     conninfo=$(vk_pg_start "$VK_RUN/pg") || return 1
     vk_log "postgresql: $conninfo"
     vk_broker_start "${VK_BROKER_ARGS[@]}" || return 1
-    vk_log "broker: $(head -n1 "$VK_RUN/bootstrap") (${VAKSIN_PARTITIONS:-16} partitions per topic)"
+    vk_log "broker: $(vk__broker_name) on $(head -n1 "$VK_RUN/bootstrap") (${VAKSIN_PARTITIONS:-16} partitions per topic)"
     vk__write_conf || return 1
     vk__write_env "$conninfo" || return 1
     # shellcheck disable=SC1091
@@ -856,9 +1074,9 @@ vk_stack_status() {
     echo "programs:      $VK_BIN_DIR"
     vk_pg_status "$VK_RUN/pg" || rc=3
     if pid=$(vk_broker_pid); then
-        echo "devbroker:     running (pid $pid, $(head -n1 "$VK_RUN/bootstrap" 2>/dev/null))"
+        printf '%-14s running (pid %s, %s)\n' "$(vk__broker_name):" "$pid" "$(head -n1 "$VK_RUN/bootstrap" 2>/dev/null)"
     else
-        echo "devbroker:     stopped"
+        printf '%-14s stopped\n' "$(vk__broker_name):"
         rc=3
     fi
     for name in "${VK_SERVICES[@]}"; do
@@ -874,7 +1092,7 @@ vk_stack_status() {
     for f in "$VK_RUN"/pids/*.pid; do
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .pid)
-        [[ "$name" == devbroker || "$seen" == *" $name "* ]] && continue
+        [[ "$name" == devbroker || "$name" == kafka || "$seen" == *" $name "* ]] && continue
         if pid=$(vk_service_pid "$name"); then
             printf '%-14s running (pid %s)\n' "$name:" "$pid"
         fi

@@ -55,7 +55,88 @@ static int partitions_of(rd_kafka_t *rk, const char *topic) {
     return n;
 }
 
-/* Sum over partitions of (end offset - committed offset); -1 on error. *total = end offsets. */
+/*
+ * How far behind a consumer is on one partition. The end is the last stable offset (LSO): a
+ * read_committed consumer — every consumer here — asks ListOffsets for it, and it stops before
+ * the first open transaction, so output not yet committed is not counted as work to do (its
+ * producer is the one behind). Transactions also leave a commit or abort marker in the log: it
+ * takes an offset but is no message, so a consumer that has applied everything can stand one or
+ * more offsets short of the end (the projector stores the offset after the last message it
+ * applied). When committed < end, settle() reads the gap with read_committed: if no message
+ * comes before the end, only markers (or aborted records) are left and the partition is caught
+ * up. Otherwise the offsets in the gap are reported, markers included — an estimate, exact
+ * enough for "how much is left" and exact for "is anything left".
+ */
+typedef struct part_pos {
+    int64_t done; /* the consumer's next offset */
+    int64_t end;  /* the partition's last stable offset */
+    int behind;   /* after settle(): 1 a message waits, 0 caught up */
+} part_pos;
+
+/* Reads each partition with done < end from done: a message below end means behind. */
+static int settle(const vk_config *cfg, const char *topic, part_pos *pp, int n) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char err[128];
+    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+    rd_kafka_t *c = vk_consumer_new(cfg, "vaksin-status", conf);
+    if (!c)
+        return -1;
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
+    int open = 0;
+    for (int i = 0; i < n; i++) {
+        pp[i].behind = 0;
+        if (pp[i].done < pp[i].end) {
+            rd_kafka_topic_partition_list_add(parts, topic, i)->offset = pp[i].done;
+            pp[i].behind = -1; /* unknown until read */
+            open++;
+        }
+    }
+    int rc = 0;
+    if (open && rd_kafka_assign(c, parts)) {
+        rc = -1;
+        open = 0;
+    }
+    for (int64_t deadline = vk_mono_ms() + 10000; open > 0 && vk_mono_ms() < deadline;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 200);
+        if (!m)
+            continue;
+        int32_t p = m->partition;
+        if (p >= 0 && p < n && pp[p].behind == -1) {
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || (!m->err && m->offset >= pp[p].end)) {
+                pp[p].behind = 0;
+                open--;
+            } else if (!m->err) {
+                pp[p].behind = 1;
+                open--;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    for (int i = 0; i < n; i++) /* not read in time: counted as behind */
+        if (pp[i].behind == -1)
+            pp[i].behind = 1;
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    return rc;
+}
+
+/* Sum of the settled gaps; *total = the end offsets. -1 when the gaps could not be read. */
+static int64_t lag_of(const vk_config *cfg, const char *topic, part_pos *pp, int n,
+                      int64_t *total) {
+    if (settle(cfg, topic, pp, n))
+        return -1;
+    int64_t lag = 0;
+    *total = 0;
+    for (int i = 0; i < n; i++) {
+        if (pp[i].behind)
+            lag += pp[i].end - pp[i].done;
+        *total += pp[i].end;
+    }
+    return lag;
+}
+
+/* A stage group's lag on @p topic, from its committed offsets in Kafka; -1 on error. */
 static int64_t kafka_lag(const vk_config *cfg, const char *group, const char *topic,
                          int64_t *total) {
     rd_kafka_t *c = vk_consumer_new(cfg, group, NULL);
@@ -63,27 +144,27 @@ static int64_t kafka_lag(const vk_config *cfg, const char *group, const char *to
         return -1;
     int n = partitions_of(c, topic);
     int64_t lag = -1;
-    if (n > 0) {
+    part_pos *pp = n > 0 ? calloc((size_t)n, sizeof *pp) : NULL;
+    if (pp) {
         rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
         for (int i = 0; i < n; i++)
             rd_kafka_topic_partition_list_add(parts, topic, i);
         if (!rd_kafka_committed(c, parts, 10000)) {
             lag = 0;
-            *total = 0;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && lag == 0; i++) {
                 int64_t lo, hi;
-                if (rd_kafka_query_watermark_offsets(c, topic, i, &lo, &hi, 10000)) {
+                if (rd_kafka_query_watermark_offsets(c, topic, i, &lo, &hi, 10000))
                     lag = -1;
-                    break;
-                }
-                int64_t done = parts->elems[i].offset >= 0 ? parts->elems[i].offset : lo;
-                lag += hi > done ? hi - done : 0;
-                *total += hi;
+                pp[i].end = hi;
+                pp[i].done = parts->elems[i].offset >= 0 ? parts->elems[i].offset : lo;
             }
         }
         rd_kafka_topic_partition_list_destroy(parts);
     }
     rd_kafka_destroy(c);
+    if (lag == 0)
+        lag = lag_of(cfg, topic, pp, n, total);
+    free(pp);
     return lag;
 }
 
@@ -94,14 +175,12 @@ static int64_t projector_lag(const vk_config *cfg, PGconn *db, const char *topic
     if (!c)
         return -1;
     int n = partitions_of(c, topic);
-    int64_t lag = n > 0 ? 0 : -1;
-    *total = 0;
-    for (int i = 0; i < n && lag >= 0; i++) {
+    int64_t lag = -1;
+    part_pos *pp = n > 0 ? calloc((size_t)n, sizeof *pp) : NULL;
+    for (int i = 0; pp && i < n; i++) {
         int64_t lo, hi;
-        if (rd_kafka_query_watermark_offsets(c, topic, i, &lo, &hi, 10000)) {
-            lag = -1;
+        if (rd_kafka_query_watermark_offsets(c, topic, i, &lo, &hi, 10000))
             break;
-        }
         char part[16];
         snprintf(part, sizeof part, "%d", i);
         const char *params[3] = {vk_config_get(cfg, "projector.group", "vaksin-projector"), topic,
@@ -111,16 +190,18 @@ static int64_t projector_lag(const vk_config *cfg, PGconn *db, const char *topic
                         "SELECT next_offset FROM consumer_offset WHERE consumer_group = $1"
                         " AND topic = $2 AND partition = $3::int",
                         3, params);
-        if (!r) {
-            lag = -1;
+        if (!r)
             break;
-        }
-        int64_t done = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : lo;
+        pp[i].done = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : lo;
+        pp[i].end = hi;
         PQclear(r);
-        lag += hi > done ? hi - done : 0;
-        *total += hi;
+        if (i == n - 1)
+            lag = 0;
     }
     rd_kafka_destroy(c);
+    if (lag == 0)
+        lag = lag_of(cfg, topic, pp, n, total);
+    free(pp);
     return lag;
 }
 
