@@ -605,47 +605,60 @@ PROPS
 # vk_kafka_start — starts the broker of $RUN/kafka (formatting its storage when new), waits until
 # a Metadata request answers, creates the contract's topics with VAKSIN_PARTITIONS partitions
 # and writes $RUN/bootstrap. Measured here: 3-5 s from start to topics on a warm cache.
+# Ports are picked free in 21000-28999 (below Linux's ephemeral range, where a client's own
+# connection could take one between the check and the bind); a fresh broker that still loses
+# the race gets new ports, up to three times. A restart keeps its ports (clients know them).
 vk_kafka_start() {
-    local dir libs port ctl heap i bootstrap
+    local dir libs port ctl heap i try fresh=0 bootstrap
     vk__ctx
     dir=$VK_RUN/kafka
     libs=$(vk_kafka_jars) || return 1
     command -v java >/dev/null 2>&1 || { vk_err "java not found (run scripts/deps)"; return 1; }
     [[ -x "$VK_BIN_DIR/vaksin-topics" ]] || { vk_err "$VK_BIN_DIR/vaksin-topics is not built"; return 1; }
     mkdir -p "$dir" "$VK_RUN/logs" "$VK_RUN/pids" || return 1
-    if [[ ! -s "$dir/ports" ]]; then
-        port=$(vk__pick_port "$dir" 29092) || return 1
-        ctl=$(vk__pick_port "$dir/controller" $((port + 1))) || return 1
-        echo "$port $ctl" >"$dir/ports"
-    fi
-    read -r port ctl <"$dir/ports"
-    vk__kafka_write_properties "$dir" || return 1
     local java=(java -cp "$libs/*" "-Dlog4j.configuration=file:$VK_SRC/scripts/broker/log4j.properties")
-    if [[ ! -f "$dir/data/meta.properties" ]]; then
-        rm -rf "$dir/data"
-        "${java[@]}" kafka.tools.StorageTool format --ignore-formatted -c "$dir/server.properties" \
-            -t "$("${java[@]}" kafka.tools.StorageTool random-uuid 2>>"$VK_RUN/logs/kafka.log")" \
-            >>"$VK_RUN/logs/kafka.log" 2>&1 || {
-            vk_err "formatting the broker's storage failed"
-            vk__tail_log "$VK_RUN/logs/kafka.log"
-            return 1
-        }
-    fi
+    [[ -f "$dir/data/meta.properties" ]] || fresh=1
     heap=${VAKSIN_KAFKA_HEAP:-1g}
-    vk__spawn "$VK_RUN/pids/kafka.pid" "$VK_RUN/logs/kafka.log" "" \
-        java "-Xmx$heap" "-Xms$(vk__half_size "$heap")" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-        -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-        "${java[@]:1}" kafka.Kafka "$dir/server.properties" || return 1
-    bootstrap=127.0.0.1:$port
-    for ((i = 0; i < 600; i++)); do
-        vk_broker_running || {
-            vk_err "the Kafka broker exited at start"
-            vk__tail_log "$VK_RUN/logs/kafka.log"
-            return 1
-        }
-        vk__port_free "$port" || break
-        sleep 0.1
+    for try in 1 2 3; do
+        if [[ ! -s "$dir/ports" ]] || ((fresh && try > 1)); then
+            port=$(vk__pick_port "$dir/$try" 21000) || return 1
+            ctl=$(vk__pick_port "$dir/controller/$try" 25000) || return 1
+            echo "$port $ctl" >"$dir/ports"
+        fi
+        read -r port ctl <"$dir/ports"
+        vk__kafka_write_properties "$dir" || return 1
+        if ((fresh)); then
+            rm -rf "$dir/data"
+            "${java[@]}" kafka.tools.StorageTool format -c "$dir/server.properties" \
+                -t "$("${java[@]}" kafka.tools.StorageTool random-uuid 2>>"$VK_RUN/logs/kafka.log")" \
+                >>"$VK_RUN/logs/kafka.log" 2>&1 || {
+                vk_err "formatting the broker's storage failed"
+                vk__tail_log "$VK_RUN/logs/kafka.log"
+                return 1
+            }
+        fi
+        vk__spawn "$VK_RUN/pids/kafka.pid" "$VK_RUN/logs/kafka.log" "" \
+            java "-Xmx$heap" "-Xms$(vk__half_size "$heap")" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+            -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+            "${java[@]:1}" kafka.Kafka "$dir/server.properties" || return 1
+        # Listening, or gone (a port taken meanwhile: try again with others).
+        for ((i = 0; i < 600; i++)); do
+            vk_broker_running || break
+            vk__port_free "$port" || break
+            sleep 0.1
+        done
+        vk_broker_running && break
+        if ((try < 3)) && tail -n 200 "$VK_RUN/logs/kafka.log" | grep -q 'Address already in use'; then
+            vk_log "Kafka: port $port or $ctl was taken meanwhile (attempt $try)"
+            sleep 1
+            continue
+        fi
+        vk_err "the Kafka broker exited at start"
+        vk__tail_log "$VK_RUN/logs/kafka.log"
+        grep -m3 -E '^\[.*\] (ERROR|FATAL)' "$VK_RUN/logs/kafka.log" >&2
+        return 1
     done
+    bootstrap=127.0.0.1:$port
     "$VK_BIN_DIR/vaksin-topics" -X "kafka.bootstrap.servers=$bootstrap" --wait 60 >/dev/null &&
         "$VK_BIN_DIR/vaksin-topics" -X "kafka.bootstrap.servers=$bootstrap" --create \
             -X "topics.partitions=${VAKSIN_PARTITIONS:-16}" >>"$VK_RUN/logs/kafka.log" || {
@@ -662,9 +675,9 @@ vk__half_size() {
     case "$u" in g | G) echo "$((n * 512))m" ;; m | M) echo "$((n / 2))m" ;; *) echo "$1" ;; esac
 }
 
-# Picks a free TCP port from a start derived from KEY (see vk__pg_pick_port). Prints it.
+# Picks a free TCP port in FROM..FROM+3999, from a start derived from KEY (as vk__pg_pick_port).
 vk__pick_port() {
-    local key=$1 from=${2:-29092} base p i
+    local key=$1 from=$2 base p i
     base=$(( 0x$(printf '%s' "$key" | sha256sum | cut -c1-4) % 4000 ))
     for ((i = 0; i < 4000; i++)); do
         p=$(( from + (base + i) % 4000 ))
@@ -1102,4 +1115,26 @@ vk_stack_status() {
         cat "$VK_RUN/stack.env"
     fi
     return $rc
+}
+
+# ---------------------------------------------------------------------------------------------
+# Independent test clients
+
+# vk_pyenv — prints the python of <repo>/.venv, creating it first when missing or when
+# tests/clients/requirements.txt changed: Debian's python3 with its site packages (python3-avro)
+# plus the pinned clients from PyPI (Confluent's Kafka client, with its own librdkafka).
+vk_pyenv() {
+    local venv=$VK_SRC/.venv req=$VK_SRC/tests/clients/requirements.txt key
+    key=$(sha256sum "$req" | cut -c1-16)
+    if [[ "$(cat "$venv/.vaksin-requirements" 2>/dev/null)" != "$key" ]]; then
+        (
+            flock 9
+            [[ "$(cat "$venv/.vaksin-requirements" 2>/dev/null)" == "$key" ]] && exit 0
+            rm -rf "$venv"
+            /usr/bin/python3 -m venv --system-site-packages "$venv" >&2 &&
+                "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2 &&
+                echo "$key" >"$venv/.vaksin-requirements"
+        ) 9>"$VK_SRC/.venv.lock" || { vk_err "cannot set up $venv (pip install -r $req)"; return 1; }
+    fi
+    printf '%s\n' "$venv/bin/python"
 }

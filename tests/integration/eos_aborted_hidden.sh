@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# eos_aborted_hidden — aborted output stays hidden. A 24,000-row import reaches vaksin-ticket in
+# 24 slices, and the service is SIGKILLed once per slice in the middle of a transaction and
+# restarted. Its transactions stay open for up to a second (batch.ms=1000, no idle close), so a
+# kill leaves produced but uncommitted records in vaksin.target.events and vaksin.dead-letters;
+# the restarted instance (same transactional id) aborts them.
+#
+# Then a client that shares no code with vaksin (Confluent's Python client, its own librdkafka)
+# reads the topics twice:
+#   read_committed   exactly one outcome — a TicketIssued or a dead letter — per input request:
+#                    no duplicate at the Kafka level, not only after the projector's dedupe;
+#   read_uncommitted the aborted records are there (a witness: otherwise the test proved
+#                    nothing, e.g. if every kill had landed between transactions).
+# And the read model equals the generator's expectations, as in crash_recovery.
+source "$(dirname "$0")/lib.sh"
+it_setup
+py=$(vk_pyenv) || it_fail "no Python test environment"
+
+rows=24000 slices=24
+csv=$IT_TMP/sisdmk.csv
+"$VK_SRC/scripts/gen-sample" --rows "$rows" "$csv" >/dev/null
+exp=$csv.expected.json
+mkdir -p "$IT_TMP/slices"
+tail -n +2 "$csv" >"$IT_TMP/rows.csv"
+split -n "l/$slices" -d -a 2 "$IT_TMP/rows.csv" "$IT_TMP/slices/part-"
+
+ticket_args=(-X batch.max=400 -X batch.ms=1000 -X batch.idle.ms=-1)
+vk_service_start projector
+
+RANDOM=${IT_SEED:-20210113}
+kills=0 busy=0
+for part in "$IT_TMP"/slices/part-??; do
+    { head -n1 "$csv"; cat "$part"; } >"$part.csv"
+    "$VAKSIN_BIN/vaksin-import" "$part.csv" >>"$IT_TMP/import.out" 2>&1 ||
+        it_fail "import of $(basename "$part") failed: $(tail -3 "$IT_TMP/import.out")"
+    vk_service_start ticket "${ticket_args[@]}"
+    # Strike once the instance has committed something since its start (it got its partitions
+    # and is in its stride), after a random pause inside its next transaction.
+    behind=$(it_behind ticket)
+    for ((i = 0; i < 300; i++)); do
+        now=$(it_behind ticket)
+        ((now < behind)) && break
+        sleep 0.1
+    done
+    sleep "0.$((RANDOM % 8))"
+    left=$(it_behind ticket)
+    vk_service_kill ticket KILL
+    kills=$((kills + 1))
+    ((left > 0)) && busy=$((busy + 1))
+    echo "kill $kills: $left requests still to go"
+done
+vk_service_start ticket "${ticket_args[@]}"
+it_wait_caught_up 300
+
+echo "kills: $kills, $busy of them with requests still to go"
+((kills >= 20)) || it_fail "expected at least 20 kills, made $kills"
+((busy >= kills / 2)) || it_fail "only $busy of $kills kills hit work in progress"
+
+report=$("$py" "$VK_SRC/tests/clients/exactly_once.py" "$VAKSIN_BOOTSTRAP" vaksin.ticket.requests) ||
+    it_fail "not exactly one committed outcome per request: $report"
+echo "report: $report"
+field() { "$py" -c 'import json,sys; v=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$report" "$1"; }
+it_eq "requests read back" "$rows" "$(field inputs)"
+it_eq "duplicates seen by the read_committed reader" 0 "$(field committed.extra)"
+it_eq "requests without a committed outcome" 0 "$(field committed.missing)"
+aborted=$(field aborted_seen)
+((aborted > 0)) || it_fail "the read_uncommitted witness saw no aborted record: no kill hit an open transaction"
+echo "figure: kills=$kills busy=$busy aborted_records_seen_by_witness=$aborted duplicates_read_committed=0"
+it_check_sample_outcome "$exp"
