@@ -133,7 +133,7 @@ printf '%-52s %12s\n' "latency p90, ms" "$(field p90_ms)"
 printf '%-52s %12s\n' "latency p99, ms" "$(field p99_ms)"
 printf '%-52s %12s\n' "latency max, ms" "$(field max_ms)"
 printf '%-52s %12s\n' "latency mean, ms" "$(field mean_ms)"
-for p in devbroker projector registration screening vaccination; do
+for p in kafka devbroker projector registration screening vaccination; do
     pid=$(cat "$VAKSIN_RUN_DIR/pids/$p.pid" 2>/dev/null || true)
     [[ -n "$pid" ]] && printf '%-52s %12s\n' "peak RSS $p (MB)" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null)"
 done

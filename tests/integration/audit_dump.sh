@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# audit_dump — vaksin-dump, the range dump of design §6, on the development broker: three groups
-# of ticket requests sent about 1.5 s apart; a dump between two times taken in the gaps (as epoch
-# milliseconds and as ISO 8601 in WIB) returns exactly the middle group, a one-millisecond window
-# exactly the messages stamped in it, offsets exactly the offsets asked for. The development
-# broker does not answer offsetsForTimes, so this also covers the fallback that reads from the
-# beginning and keeps the window by each message's timestamp. Then vaksin-ticket dead-letters bad
+# audit_dump — vaksin-dump, the range dump of design §6: three groups of ticket requests sent
+# about 1.5 s apart; a dump between two times taken in the gaps (as epoch milliseconds and as
+# ISO 8601 in WIB) returns exactly the middle group, a one-millisecond window exactly the messages
+# stamped in it, offsets exactly the offsets asked for. On Apache Kafka the window's start and end
+# come from the broker's offsetsForTimes answer (the dump must not fall back); on the development
+# broker (VAKSIN_BROKER=mock), which never answers it, the same checks cover the fallback that
+# reads from the beginning and keeps the window by each message's timestamp. Then vaksin-ticket dead-letters bad
 # rows: the dump shows each with its error and the refused request decoded, an undecodable one
 # with payload_error, and --nik keeps one person's messages on any topic.
 source "$(dirname "$0")/lib.sh"
@@ -101,6 +102,11 @@ it_eq "partitions holding requests" "8" "$("$PY" -c 'import json,sys; print(len(
 # ---- time windows --------------------------------------------------------------------------
 dump "$IT_TMP/win.jsonl" --topic $TOPIC --from "@$T1" --to "@$T2"
 it_eq "window [T1, T2) by epoch ms is group B" "24 same" "$(same_ids "$IT_TMP/b.jsonl" "$IT_TMP/win.jsonl")"
+if [[ "${VAKSIN_BROKER:-kafka}" == kafka ]]; then
+    ! grep -q "does not answer offsetsForTimes" "$IT_TMP/dump.err" ||
+        it_fail "vaksin-dump fell back to reading from the beginning on Apache Kafka: $(cat "$IT_TMP/dump.err")"
+    echo "ok [$IT_NAME]: the window's offsets came from the broker's offsetsForTimes answer"
+fi
 iso() { "$PY" -c 'import datetime as d, sys
 print(d.datetime.fromtimestamp(int(sys.argv[1]) / 1000, d.timezone(d.timedelta(hours=7))).isoformat(timespec="milliseconds"))' "$1"; }
 I1=$(iso "$T1")

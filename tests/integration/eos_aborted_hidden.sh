@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# eos_aborted_hidden — aborted output stays hidden. A 24,000-row import reaches vaksin-ticket in
-# 24 slices, and the service is SIGKILLed once per slice in the middle of a transaction and
+# eos_aborted_hidden — aborted output stays hidden. A 21,000-row import reaches vaksin-ticket in
+# 21 slices, and the service is SIGKILLed once per slice in the middle of a transaction and
 # restarted. Its transactions stay open for up to a second (batch.ms=1000, no idle close), so a
 # kill leaves produced but uncommitted records in vaksin.target.events and vaksin.dead-letters;
 # the restarted instance (same transactional id) aborts them.
@@ -13,10 +13,11 @@
 #                    nothing, e.g. if every kill had landed between transactions).
 # And the read model equals the generator's expectations, as in crash_recovery.
 source "$(dirname "$0")/lib.sh"
+it_needs_kafka
 it_setup
 py=$(vk_pyenv) || it_fail "no Python test environment"
 
-rows=24000 slices=24
+rows=21000 slices=21
 csv=$IT_TMP/sisdmk.csv
 "$VK_SRC/scripts/gen-sample" --rows "$rows" "$csv" >/dev/null
 exp=$csv.expected.json

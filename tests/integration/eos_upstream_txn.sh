@@ -13,6 +13,7 @@
 #   - a read_uncommitted witness of vaksin.ticket.requests sees A's 300 records, so the aborted
 #     transaction really reached the log (otherwise the test would prove nothing).
 source "$(dirname "$0")/lib.sh"
+it_needs_kafka
 it_setup
 py=$(vk_pyenv) || it_fail "no Python test environment"
 vk_service_start ticket
