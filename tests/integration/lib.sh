@@ -54,9 +54,10 @@ it_teardown() {
 # no longer this shell's descendant: ctest kills the test's process tree.
 it__reaper() {
     (setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done
-        export VAKSIN_RUN_DIR=$3 VAKSIN_BIN=$4
+        export VAKSIN_RUN_DIR=$3 VAKSIN_BIN=$4 VAKSIN_BROKER=$5
         source "$2/scripts/lib.sh" && vk_stack_down' \
-        it-reaper "$$" "$VK_SRC" "$VAKSIN_RUN_DIR" "$VAKSIN_BIN" </dev/null >/dev/null 2>&1 &)
+        it-reaper "$$" "$VK_SRC" "$VAKSIN_RUN_DIR" "$VAKSIN_BIN" "${VAKSIN_BROKER:-kafka}" \
+        </dev/null >/dev/null 2>&1 &)
 }
 
 # Starts the broker and PostgreSQL in a private run directory and exports the stack.env values.
