@@ -517,7 +517,9 @@ static void rebalance_cb(rd_kafka_t *consumer, rd_kafka_resp_err_t err,
         else
             rd_kafka_assign(consumer, parts);
     } else {
-        if (l->batch_n > 0) {
+        /* After a fatal error the producer can do nothing more (closing the consumer revokes
+         * its partitions here): the broker aborts the open transaction by itself. */
+        if (l->batch_n > 0 && !l->fatal) {
             if (rd_kafka_assignment_lost(consumer)) {
                 txn_abort(l, "assignment lost");
             } else if (txn_commit(l) == 0) {
