@@ -328,16 +328,40 @@ sys.exit(1 if failed else 0)
 PY
 }
 
-# it_wait_until WHAT SECONDS COMMAND [ARGS...] — polls COMMAND every 0.1 s until it succeeds;
-# fails the test with "WHAT ..." after SECONDS.
+# it_wait_until WHAT SECONDS COMMAND [ARGS...] — runs COMMAND until it succeeds, 0.1 s apart;
+# fails the test with "WHAT ..." once SECONDS of wall-clock time have passed (a slow COMMAND
+# counts too).
 it_wait_until() {
-    local what=$1 seconds=$2 i
+    local what=$1 seconds=$2 end
     shift 2
-    for ((i = 0; i < seconds * 10; i++)); do
+    end=$((SECONDS + seconds))
+    while ((SECONDS < end)); do
         "$@" && return 0
         sleep 0.1
     done
+    "$@" && return 0
     it_fail "$what: not within $seconds s"
+}
+
+# it_exactly_once ROWS MIN_ABORTED — the Kafka-level check of tests/clients/exactly_once.py on
+# vaksin.ticket.requests (Confluent's Python client): ROWS requests read back, each with exactly
+# one committed outcome (no duplicate, none missing), and at least MIN_ABORTED records that only
+# the read_uncommitted witness sees. Sets IT_ABORTED to that count; prints the report.
+it_exactly_once() {
+    local report py field
+    py=$(vk_pyenv) || it_fail "no Python test environment"
+    report=$("$py" "$VK_SRC/tests/clients/exactly_once.py" "$VAKSIN_BOOTSTRAP" vaksin.ticket.requests) ||
+        it_fail "not exactly one committed outcome per request: $report"
+    echo "report: $report"
+    field() { "$py" -c 'import json,sys; v=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$report" "$1"; }
+    it_eq "requests read back" "$1" "$(field inputs)"
+    it_eq "duplicates seen by the read_committed reader" 0 "$(field committed.extra)"
+    it_eq "requests without a committed outcome" 0 "$(field committed.missing)"
+    IT_ABORTED=$(field aborted_seen)
+    ((IT_ABORTED >= $2)) ||
+        it_fail "the read_uncommitted witness saw $IT_ABORTED aborted records, expected at least $2"
 }
 
 # The desk service that consumes a desk request file (<topic>.jsonl): registration, ...
