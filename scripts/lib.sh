@@ -44,7 +44,7 @@
 #             vk_broker_pid, vk_kafka_jars, vk_kafka_version
 #   stubs     vk_stubs_start, vk_stub_start jkn|dukcapil [ARGS...], vk_stub_restart …,
 #             vk_conf_set KEY VALUE
-#   postgres  vk_pg_start DIR (prints the conninfo), vk_pg_stop DIR, vk_pg_status DIR,
+#   postgres  vk_pg_start DIR (prints the conninfo), vk_pg_stop DIR, vk_pg_crash DIR, vk_pg_status DIR,
 #             vk_pg_conninfo DIR, vk_pg_destroy DIR
 # Helpers named vk__* are internal.
 
@@ -428,6 +428,15 @@ vk_pg_stop() {
         vk_err "cannot stop PostgreSQL in $real"
         return 1
     }
+}
+
+# vk_pg_crash DIR — stops the cluster the way a crash does (immediate shutdown: no checkpoint,
+# sessions cut; with VAKSIN_PG_FAST a crash may lose acknowledged commits). For tests.
+vk_pg_crash() {
+    local real
+    real=$(vk__pg_real "$(vk__abs "${1:?usage: vk_pg_crash DIR}")")
+    vk__pg_running "$real" || return 0
+    vk__pg_as "$VK_PG_BINDIR/pg_ctl" -D "$real/data" -m immediate -w -t 30 stop >/dev/null
 }
 
 # vk_pg_status DIR — prints the state; returns 0 running, 3 stopped, 4 no cluster.

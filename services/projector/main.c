@@ -8,8 +8,10 @@
  * committed batch ended. The consumer group only distributes partitions; its own commits are
  * never used.
  *
- * On a database error the batch is kept, the connection re-established with backoff, and the
- * same batch applied again from scratch (its decisions are re-made against the committed rows).
+ * On a database error the connection is re-established with backoff and the projector resumes
+ * from the offsets stored in PostgreSQL, as after an assignment: the failed batch is consumed
+ * and applied again from scratch (its decisions re-made against the committed rows), and so is
+ * any earlier batch the database came back without (see flush()).
  */
 #include "projector.h"
 #include "vk_config.h"
@@ -58,24 +60,64 @@ static bool reconnect(app *a) {
     return a->db != NULL;
 }
 
-/* Applies the open batch, retrying through database outages; re-seeks after a stale batch. */
+/*
+ * Drops the open batch and seeks every assigned partition to the offset stored in PostgreSQL,
+ * reconnecting until the offsets can be read. A seek that fails is fatal: going on would apply
+ * from a position the database does not vouch for (the next start seeks again).
+ */
+static void resume_from_stored(app *a) {
+    projector_discard(a->proj);
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(a->consumer, &parts) || !parts) {
+        vk_error("msg=\"cannot read the assignment to seek to stored offsets\" fatal=true");
+        a->fatal = true;
+        return;
+    }
+    while (parts->cnt > 0 && projector_load_offsets(a->proj, a->db, parts) && !vk_stop) {
+        sleep(1);
+        if (!reconnect(a)) {
+            a->fatal = true;
+            break;
+        }
+    }
+    if (parts->cnt > 0 && !a->fatal && !vk_stop) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(a->consumer, parts, 30000);
+        const char *why = e ? rd_kafka_error_string(e) : NULL;
+        for (int i = 0; !why && i < parts->cnt; i++)
+            if (parts->elems[i].err)
+                why = rd_kafka_err2str(parts->elems[i].err);
+        if (why) {
+            vk_error("msg=\"cannot seek to the offsets stored in PostgreSQL\" error=\"%s\""
+                     " fatal=true",
+                     why);
+            a->fatal = true;
+        } else {
+            vk_info("msg=\"resuming from the offsets stored in PostgreSQL\" partitions=%d",
+                    parts->cnt);
+        }
+        if (e)
+            rd_kafka_error_destroy(e);
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+/*
+ * Applies the open batch; re-seeks after a stale batch. On a database error it reconnects (with
+ * vk_pg_connect's backoff, 0.2 s doubling to 5 s, for as long as it takes) and then resumes
+ * from the offsets stored in PostgreSQL rather than retrying the batch in memory: the database
+ * may have come back without commits it had acknowledged (a crash with synchronous_commit=off,
+ * as the tests and benchmarks run it; a failover to an asynchronous replica; a restore), and
+ * the consumer's position has moved past them. Only the stored offsets say what is applied;
+ * the events after them, this batch's included, are consumed and applied again (duplicates of
+ * what did survive are dropped by event id). eos_pg_restart lost a 40-event batch without this.
+ */
 static void flush(app *a) {
     while (projector_pending(a->proj) > 0 && !a->fatal) {
         bool stale = false;
         int64_t t0 = vk_mono_ms();
         if (projector_flush(a->proj, a->db, &stale) == 0) {
-            if (stale) {
-                projector_discard(a->proj);
-                rd_kafka_topic_partition_list_t *parts = NULL;
-                if (!rd_kafka_assignment(a->consumer, &parts) &&
-                    !projector_load_offsets(a->proj, a->db, parts)) {
-                    rd_kafka_error_t *e = rd_kafka_seek_partitions(a->consumer, parts, 30000);
-                    if (e)
-                        rd_kafka_error_destroy(e);
-                }
-                if (parts)
-                    rd_kafka_topic_partition_list_destroy(parts);
-            }
+            if (stale)
+                resume_from_stored(a);
             vk_debug("msg=\"batch applied\" ms=%" PRId64, vk_mono_ms() - t0);
             return;
         }
@@ -84,11 +126,35 @@ static void flush(app *a) {
             projector_discard(a->proj);
             return;
         }
-        vk_warn("msg=\"batch failed; reconnecting and retrying it\"");
+        vk_warn("msg=\"batch failed; reconnecting and resuming from the stored offsets\"");
         sleep(1);
-        if (!reconnect(a))
+        if (!reconnect(a)) {
             a->fatal = true;
+            return;
+        }
+        resume_from_stored(a);
     }
+}
+
+/*
+ * Between batches: is the connection still there? A PostgreSQL restart ends every session, so
+ * a dead connection is how the projector learns that the server went away — and a crash may
+ * have taken acknowledged commits with it (see flush()), which no later batch would notice:
+ * the consumer is already past them, and the next batch would store its offsets over theirs.
+ * So the projector reconnects and resumes from the stored offsets now rather than when the next
+ * event comes (until then it would sit behind, however long the input stays quiet). Without
+ * blocking: one recv().
+ */
+static void check_idle_connection(app *a) {
+    if (PQconsumeInput(a->db) && PQstatus(a->db) == CONNECTION_OK)
+        return;
+    vk_warn("msg=\"connection to PostgreSQL lost between batches; reconnecting and resuming from"
+            " the stored offsets\"");
+    if (!reconnect(a)) {
+        a->fatal = true;
+        return;
+    }
+    resume_from_stored(a);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -198,6 +264,8 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t
         int pending = projector_pending(a->proj);
         if (pending >= batch_max || (pending > 0 && (now - started >= batch_ms || !m)))
             flush(a);
+        else if (pending == 0)
+            check_idle_connection(a);
         if (now >= next_metrics) {
             log_metrics(a);
             next_metrics = now + metrics_ms;

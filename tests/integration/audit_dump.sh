@@ -118,7 +118,10 @@ it_eq "beginning to T1 is group A" "24 same" "$(same_ids "$IT_TMP/a.jsonl" "$IT_
 dump "$IT_TMP/after.jsonl" --topic $TOPIC --from "$I1"
 it_eq "T1 to the end is groups B and C" "48 same" "$(same_ids "$IT_TMP/bc.jsonl" "$IT_TMP/after.jsonl")"
 # A window of one millisecond holds exactly the messages stamped in it ([from, to) at the edges).
-T=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[30])["timestamp"])' "$IT_TMP/full.jsonl")
+# T: the middle timestamp of groups B and C (the dump lists partition by partition, not by time).
+T=$("$PY" -c 'import json,sys
+ts = sorted(m["timestamp"] for m in map(json.loads, open(sys.argv[1])) if m["timestamp"] >= int(sys.argv[2]))
+print(ts[len(ts) // 2])' "$IT_TMP/full.jsonl" "$T1")
 dump "$IT_TMP/ms.jsonl" --topic $TOPIC --from "@$T" --to "@$((T + 1))"
 it_eq "window [T, T+1 ms)" "$(count_where "$IT_TMP/full.jsonl" "m['timestamp'] == $T") same" \
     "$(same_positions "$IT_TMP/full.jsonl" "m['timestamp'] == $T" "$IT_TMP/ms.jsonl")"
