@@ -94,10 +94,12 @@ static int create_topics(rd_kafka_t *rk, int partitions, int replication) {
         if (!nt[i]) {
             fprintf(stderr, "vaksin-topics: %s: %s\n", vk_all_topics[i], err);
             rc = -1;
-        } else if (kept_forever(vk_all_topics[i]) &&
-                   rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "-1")) {
-            rc = -1;
-        } else if (replication >= 3 && rd_kafka_NewTopic_set_config(nt[i], "min.insync.replicas", "2")) {
+        } else if ((kept_forever(vk_all_topics[i]) &&
+                    rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "-1")) ||
+                   (replication >= 3 &&
+                    rd_kafka_NewTopic_set_config(nt[i], "min.insync.replicas", "2"))) {
+            fprintf(stderr, "vaksin-topics: %s: cannot set the topic's configuration\n",
+                    vk_all_topics[i]);
             rc = -1;
         }
     }
