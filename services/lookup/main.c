@@ -21,6 +21,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_time.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /*
- * sources.c — see sources.h. The protocol details themselves live in common/vk_bpjs*.c and
- * common/vk_dukcapil.c; this file only decides what to send and how to read what came back
+ * sources.c — see sources.h. The protocol details themselves live in lib/gov/vk_bpjs*.c and
+ * lib/gov/vk_dukcapil.c; this file only decides what to send and how to read what came back
  * into evidence.
  */
 #include "sources.h"
 
-#include "vk_rules.h"
+#include "vk_evidence_from.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * sources.h — vaksin-lookup's two sources as request builders and answer readers: the JKN
- * master file (BPJS web-service protocol, common/vk_bpjs.h) and Dukcapil verification by
- * element (common/vk_dukcapil.h). Pure functions: no network, no clock (the signing time is
+ * master file (BPJS web-service protocol, lib/gov/vk_bpjs.h) and Dukcapil verification by
+ * element (lib/gov/vk_dukcapil.h). Pure functions: no network, no clock (the signing time is
  * passed in), no logging (credentials pass through here).
  *
  * What is asked: the identity fields the request changes (vk_identity_change), about one NIK.

@@ -18,6 +18,7 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
+#include "vk_time.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
 #include "handler.h"
 
 #include "vk_handler.h"
-#include "vk_rules.h"
+#include "vk_ticket.h"
 #include "vk_value.h"
 
 #include <stdbool.h>

@@ -22,7 +22,6 @@
 
 #include "vk_dose.h"
 #include "vk_handler.h"
-#include "vk_rules.h"
 #include "vk_value.h"
 
 #include <stdbool.h>

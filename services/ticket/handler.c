@@ -11,6 +11,8 @@
 
 #include "vk_handler.h"
 #include "vk_rules.h"
+#include "vk_ticket.h"
+#include "vk_time.h"
 #include "vk_value.h"
 
 #include <stdio.h>

@@ -9,6 +9,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_time.h"
 
 #include <stdio.h>
 #include <string.h>

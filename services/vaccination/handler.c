@@ -20,7 +20,7 @@
 #include "handler.h"
 
 #include "vk_handler.h"
-#include "vk_rules.h"
+#include "vk_time.h"
 #include "vk_value.h"
 
 #include <stdbool.h>
@@ -137,12 +137,12 @@ static vk_handled check_time(vaccination *x, vk_dead *dead) {
     if (x->vaccinated_at < vaccination_programme_start_ms())
         return vk_refuse(dead, "INVALID_VACCINATED_AT",
                          "vaccinated_at: %s is before the programme started (2021-01-13 WIB)",
-                         vk_format_ts(x->vaccinated_at, at));
+                         vk_time_format(x->vaccinated_at, VK_TIME_S, at, sizeof at));
     if (x->vaccinated_at > x->env.occurred_at + VACCINATION_MAX_AHEAD_MS)
         return vk_refuse(dead, "INVALID_VACCINATED_AT",
                          "vaccinated_at: %s is more than a day after the request was made (%s)",
-                         vk_format_ts(x->vaccinated_at, at),
-                         vk_format_ts(x->env.occurred_at, made));
+                         vk_time_format(x->vaccinated_at, VK_TIME_S, at, sizeof at),
+                         vk_time_format(x->env.occurred_at, VK_TIME_S, made, sizeof made));
     return VK_OK;
 }
 

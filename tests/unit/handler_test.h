@@ -11,7 +11,7 @@
 #include "vk_codec.h"
 #include "vk_handler.h"
 #include "vk_kafka.h"
-#include "vk_rules.h"
+#include "vk_uuid.h"
 #include "vk_value.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * test_audit.c — the pure parts of the audit tools' shared code (common/vk_audit.c): times and
+ * test_audit.c — the pure parts of the audit tools' shared code (lib/audit/vk_audit.c): times and
  * positions as an operator types them, times printed back, the partition of a key, and which
  * NIK a decoded record is about.
  *
@@ -8,6 +8,7 @@
  * partitioner our producers use — the trail reads only the partition a NIK's key went to.
  */
 #include "vk_audit.h"
+#include "vk_time.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,11 +76,11 @@ static void positions(void **state) {
 static void times_printed_back(void **state) {
     (void)state;
     char out[40];
-    vk_time_format(1795514400250, out, sizeof out);
+    vk_time_format(1795514400250, VK_TIME_MS, out, sizeof out);
     assert_string_equal("2026-11-24T10:00:00.250Z", out);
-    vk_time_format(0, out, sizeof out);
+    vk_time_format(0, VK_TIME_MS, out, sizeof out);
     assert_string_equal("1970-01-01T00:00:00.000Z", out);
-    vk_time_format(-1, out, sizeof out);
+    vk_time_format(-1, VK_TIME_MS, out, sizeof out);
     assert_string_equal("1969-12-31T23:59:59.999Z", out);
     /* -03:30 is three and a half hours behind UTC */
     assert_int_equal(1709263799999, parse_ms("2024-03-01T03:29:59.999Z"));

@@ -1,5 +1,5 @@
 /*
- * test_backoff.c — exponential backoff (common/vk_backoff.c): the nominal delay doubles and
+ * test_backoff.c — exponential backoff (lib/base/vk_backoff.c): the nominal delay doubles and
  * stops at the cap without overflowing, full jitter stays in [0, delay] and equal jitter in
  * [delay/2, delay] for any draw, and the generator is deterministic for a seed.
  */

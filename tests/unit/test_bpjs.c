@@ -1,5 +1,5 @@
 /*
- * test_bpjs.c — the request side and the cipher of the BPJS protocol (common/vk_bpjs.c):
+ * test_bpjs.c — the request side and the cipher of the BPJS protocol (lib/gov/vk_bpjs.c):
  * signature, header lines, URL, key derivation, AES-256-CBC. Expected values were computed
  * outside this code (Python's hmac/hashlib, the openssl command line); each command is next to
  * its value. The response envelope is tested in test_bpjs_response.c.

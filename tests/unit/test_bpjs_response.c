@@ -1,5 +1,5 @@
 /*
- * test_bpjs_response.c — reading a BPJS Kesehatan response (common/vk_bpjs_response.c): the
+ * test_bpjs_response.c — reading a BPJS Kesehatan response (lib/gov/vk_bpjs_response.c): the
  * metaData envelope (200 / not found / other codes) and, for 200, the whole chain ciphertext →
  * AES → LZ-String → participant. The 200 bodies are built here the way the stub server builds
  * them: vk_lzstring_compress_uri, then vk_bpjs_encrypt.

@@ -1,5 +1,5 @@
 /*
- * test_breaker.c — the circuit breaker (common/vk_breaker.c) on a hand-driven clock: closed →
+ * test_breaker.c — the circuit breaker (lib/base/vk_breaker.c) on a hand-driven clock: closed →
  * open after N consecutive failures → half-open after the interval (one probe, the others
  * wait) → closed on success or open again on failure; a success resets the count; late
  * results while open change nothing; an abandoned probe lets another go.

@@ -1,5 +1,5 @@
 /*
- * test_cache.c — the bounded TTL cache (common/vk_cache.c): hits and misses, replacement,
+ * test_cache.c — the bounded TTL cache (lib/base/vk_cache.c): hits and misses, replacement,
  * expiry at exactly the TTL, least-recently-used eviction at the bound (a get refreshes),
  * a zero-sized cache, and a bound held under many keys. That errors are never cached is the
  * caller's rule, tested with the lookup worker (test_lookup_handler.c).

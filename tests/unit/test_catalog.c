@@ -1,5 +1,5 @@
 /*
- * test_catalog.c — the vaccine catalog and screening limits (common/vk_catalog.c).
+ * test_catalog.c — the vaccine catalog and screening limits (lib/domain/vk_catalog.c).
  *
  * The defaults are compared with config/vaccines.csv (tests run from the repository root), so
  * the two cannot drift apart. Every refusal of a bad file is checked by its exact message: the

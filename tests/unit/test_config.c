@@ -1,5 +1,6 @@
 /* test_config.c — configuration precedence, librdkafka pass-through and the secret-file guard. */
 #include "vk_config.h"
+#include "vk_kafka.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,13 +82,13 @@ static void kafka_properties_pass_through(void **state) {
     char err[256], val[64];
     size_t len = sizeof val;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(0, vk_config_kafka(cfg, conf, "producer", err, sizeof err));
+    assert_int_equal(0, vk_kafka_conf_apply(cfg, conf, "producer", err, sizeof err));
     assert_int_equal(RD_KAFKA_CONF_OK, rd_kafka_conf_get(conf, "linger.ms", val, &len));
     assert_string_equal("9", val); /* the side-specific key wins */
     rd_kafka_conf_destroy(conf);
     conf = rd_kafka_conf_new();
     vk_config_set(cfg, "kafka.no.such.property", "1");
-    assert_int_equal(-1, vk_config_kafka(cfg, conf, "consumer", err, sizeof err));
+    assert_int_equal(-1, vk_kafka_conf_apply(cfg, conf, "consumer", err, sizeof err));
     assert_non_null(strstr(err, "kafka.no.such.property"));
     rd_kafka_conf_destroy(conf);
     vk_config_destroy(cfg);

@@ -1,5 +1,5 @@
 /*
- * test_csv.c — the streaming CSV parser (common/vk_csv.c).
+ * test_csv.c — the streaming CSV parser (lib/base/vk_csv.c).
  *
  * Records are rendered as "line:[f1|f2]" (plus " !error") so a whole parse compares as one
  * string, and every input is also parsed in chunks of every size from 1 byte up, which must

@@ -1,5 +1,5 @@
 /*
- * test_dose.c — the per-person, per-dose state machine (common/vk_dose.c).
+ * test_dose.c — the per-person, per-dose state machine (lib/domain/vk_dose.c).
  *
  * Each test walks one person through desk events as the projector would, in log order. Times
  * are written as WIB wall-clock times (wib(2021, 1, 14, 23, 30)), because that is how the rules
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "vk_dose.h"
-#include "vk_rules.h"
+#include "vk_time.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * test_dukcapil.c — the Dukcapil verification-by-element adapter (common/vk_dukcapil.c): the
+ * test_dukcapil.c — the Dukcapil verification-by-element adapter (lib/gov/vk_dukcapil.c): the
  * request body, and every answer shape the adapter promises to read (and the garbage it must
  * refuse by name).
  */

@@ -1,5 +1,5 @@
 /*
- * test_evidence.c — the verdict table of common/vk_evidence.h, row by row, and the helpers that
+ * test_evidence.c — the verdict table of lib/domain/vk_evidence.h, row by row, and the helpers that
  * turn a JKN participant or a Dukcapil answer into evidence.
  *
  * A source is written as a short code: NULL = not consulted; otherwise a status letter
@@ -7,7 +7,7 @@
  * in the order name, birth_date, sex (Y yes, N no, ? unknown). The asked fields are a subset of
  * "nbs" (name, birth date, sex).
  */
-#include "vk_evidence.h"
+#include "vk_evidence_from.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_import.c — SISDMK / Excel rows → TicketRequested (common/vk_import.c).
+ * test_import.c — SISDMK / Excel rows → TicketRequested (lib/tool/vk_import.c).
  *
  * The event-id vectors were computed independently with Python's hashlib and uuid.uuid5 from
  * the normalization documented in vk_import.h; they pin the id of a row across versions, which

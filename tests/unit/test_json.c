@@ -1,5 +1,5 @@
 /*
- * test_json.c — natural JSON <-> Avro (common/vk_json.c).
+ * test_json.c — natural JSON <-> Avro (lib/avro/vk_json.c).
  *
  * Schemas are parsed here from the embedded contract, so the tests exercise vk_json alone.
  * Every round trip also goes through avro-c's binary encoding, so a value vk_json_to_avro

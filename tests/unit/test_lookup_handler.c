@@ -17,7 +17,8 @@
 #include "vk_codec.h"
 #include "vk_handler.h"
 #include "vk_lzstring.h"
-#include "vk_rules.h"
+#include "vk_time.h"
+#include "vk_uuid.h"
 #include "vk_value.h"
 
 #include <setjmp.h>

@@ -4,6 +4,7 @@
  * a stub in place of the read model's ticket lookup.
  */
 #include "handler.h"
+#include "vk_ticket.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

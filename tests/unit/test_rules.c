@@ -1,5 +1,5 @@
 /*
- * test_rules.c — NIK, province codes, phone numbers, names and dates (common/vk_rules.c).
+ * test_rules.c — NIK, province codes, phone numbers, names and dates (lib/domain/vk_rules.c).
  *
  * Every rule is exercised on both sides: accepted inputs and their normalized form, refused
  * inputs and the key words their error must carry (the part at fault and the value found).
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "vk_rules.h"
+#include "vk_time.h"
 
 #define VECTORS "tests/vectors/rules/vectors.txt"
 

@@ -1,5 +1,5 @@
 /*
- * test_stubs_handler.c — the stub servers' answers (services/stubs/handler.c), read back with
+ * test_stubs_handler.c — the stub servers' answers (test-servers/stubs/handler.c), read back with
  * the lookup worker's own readers: vk_bpjs_parse_response for BPJS (so the ciphertext, the
  * LZ-String and the participant all round-trip) and vk_dukcapil_parse for Dukcapil, with the
  * requests built by vk_bpjs_headers and vk_dukcapil_request_json. Also the master file's

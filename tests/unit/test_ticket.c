@@ -1,5 +1,5 @@
 /*
- * test_ticket.c — ticket numbers (common/vk_ticket.c).
+ * test_ticket.c — ticket numbers (lib/domain/vk_ticket.c).
  *
  * The expected tickets in tests/vectors/rules/vectors.txt come from an independent Python
  * implementation (hmac + hashlib, bignum mod 37) in make_vectors.py. The rest checks the
@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "vk_rules.h"
+#include "vk_ticket.h"
 
 #define VECTORS "tests/vectors/rules/vectors.txt"
 #define SAMPLE  2000

@@ -3,7 +3,9 @@
  * TargetEvent bytes (or a dead-letter reason) out.
  */
 #include "handler.h"
-#include "vk_rules.h"
+#include "vk_ticket.h"
+#include "vk_time.h"
+#include "vk_uuid.h"
 #include "vk_value.h"
 
 #include <setjmp.h>

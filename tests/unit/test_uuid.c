@@ -1,11 +1,12 @@
 /*
- * test_uuid.c — UUIDv5, derived event ids, parsing and formatting (common/vk_uuid.c).
+ * test_uuid.c — UUIDv5, derived event ids, parsing and formatting (lib/base/vk_uuid.c).
  *
  * Expected values come from Python's uuid.uuid5 (tests/vectors/rules/vectors.txt, written by
  * make_vectors.py) plus the well-known uuid5(NAMESPACE_DNS, "python.org") from Python's
  * documentation, hard-coded so the test stands even without the vector file.
  */
 #include <setjmp.h>
+#include "vk_uuid.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,6 @@
 
 #include <cmocka.h>
 
-#include "vk_rules.h"
 
 #define VECTORS "tests/vectors/rules/vectors.txt"
 

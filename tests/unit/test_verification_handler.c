@@ -5,6 +5,9 @@
  * dead-letter reason (malformed).
  */
 #include "handler.h"
+#include "vk_ticket.h"
+#include "vk_time.h"
+#include "vk_uuid.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

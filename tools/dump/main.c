@@ -15,7 +15,7 @@
  * "time","key","value"}, or "error" and "raw_base64" instead of value when it does not decode;
  * a dead letter also carries "payload" (the refused message decoded with its own topic's
  * schema) or "payload_error". The scanning, the decoding and the progress lines on stderr all
- * live in common/vk_audit.c, shared with vaksin-trail and vaksin-rebuild; this file only wires
+ * live in lib/audit/vk_audit.c, shared with vaksin-trail and vaksin-rebuild; this file only wires
  * the command line to them and filters by NIK.
  *
  * Only the contract's topics are dumped: nothing else decodes, and a misspelt name is refused

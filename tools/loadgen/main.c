@@ -48,9 +48,10 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
-#include "vk_rules.h"
 #include "vk_strmap.h"
+#include "vk_time.h"
 #include "vk_tool.h"
+#include "vk_uuid.h"
 
 #include <errno.h>
 #include <jansson.h>

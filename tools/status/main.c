@@ -12,6 +12,7 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
+#include "vk_time.h"
 #include "vk_tool.h"
 
 #include <inttypes.h>

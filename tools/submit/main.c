@@ -24,8 +24,9 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
-#include "vk_rules.h"
+#include "vk_time.h"
 #include "vk_tool.h"
+#include "vk_uuid.h"
 #include "vk_value.h"
 
 #include <errno.h>

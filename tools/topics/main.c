@@ -17,6 +17,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_time.h"
 #include "vk_tool.h"
 
 #include <stdio.h>
@@ -199,7 +200,7 @@ int main(int argc, char **argv) {
     if (rd_kafka_conf_set(conf, "reconnect.backoff.ms", "100", err, sizeof err) ||
         rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "500", err, sizeof err) ||
         rd_kafka_conf_set(conf, "log_level", "2", err, sizeof err) ||
-        vk_config_kafka(cfg, conf, "producer", err, sizeof err) ||
+        vk_kafka_conf_apply(cfg, conf, "producer", err, sizeof err) ||
         !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err))) {
         fprintf(stderr, "vaksin-topics: %s\n", err);
         rd_kafka_conf_destroy(conf);

@@ -8,6 +8,7 @@
 #include "trail.h"
 
 #include "vk_audit.h"
+#include "vk_time.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 json_t *trail_entry_json(const trail_entry *e) {
     char when[40];
-    vk_time_format(e->time, when, sizeof when);
+    vk_time_format(e->time, VK_TIME_MS, when, sizeof when);
     return json_pack("{s:s,s:I,s:s,s:i,s:I,s:s,s:s?,s:s,s:O,s:O}", "time", when, "timestamp",
                      (json_int_t)e->time, "topic", e->topic, "partition", (int)e->partition,
                      "offset", (json_int_t)e->offset, "event_type", e->event_type, "actor",
@@ -32,7 +33,7 @@ static void print_json(FILE *out, const char *label, const json_t *j) {
 
 static void print_human(FILE *out, const trail_entry *e) {
     char when[40];
-    vk_time_format(e->time, when, sizeof when);
+    vk_time_format(e->time, VK_TIME_MS, when, sizeof when);
     const json_t *summary = json_object_get(e->outcome, "summary");
     fprintf(out, "%s  %s[%" PRId32 "]@%" PRId64 "%s  %s  actor=%s  %s\n", when, e->topic,
             e->partition, e->offset, e->source == TRAIL_FROM_EVENT_LOG ? " (from event_log)" : "",

@@ -7,6 +7,7 @@
 
 #include "vk_audit.h"
 #include "vk_kafka.h"
+#include "vk_ticket.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

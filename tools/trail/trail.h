@@ -16,9 +16,9 @@
 #ifndef TRAIL_H
 #define TRAIL_H
 
-#include "vk_rules.h"
 
 #include <jansson.h>
+#include "vk_ticket.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -21,7 +21,7 @@ import os
 import random
 import uuid
 
-VK_UUID_NAMESPACE = uuid.UUID("def095a8-4907-4fb1-b9c3-1c47acaf11b8")  # as in common/vk_uuid.c
+VK_UUID_NAMESPACE = uuid.UUID("def095a8-4907-4fb1-b9c3-1c47acaf11b8")  # as in lib/base/vk_uuid.c
 DNS = uuid.NAMESPACE_DNS
 BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK = BASE32 + "*~$=U"

@@ -1,0 +1,48 @@
+/*
+ * vk_time.h — calendar dates and instants, without time zones or locale: days since 1970-01-01
+ * (Avro's `date`) and epoch milliseconds (Avro's `timestamp-millis`), the clocks the services
+ * read, and the one ISO 8601 formatter every log line, record and report uses.
+ *
+ * Dates are proleptic Gregorian, exact for years 1..9999 (Howard Hinnant's days_from_civil and
+ * civil_from_days): no tables, no TZ, no dependence on the width of time_t.
+ */
+#ifndef VK_TIME_H
+#define VK_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief Days since 1970-01-01 → year, month (1-12), day. */
+void vk_date_from_days(int32_t days, int *y, int *m, int *d);
+/** @brief Year, month, day → days since 1970-01-01. Returns -1 (and leaves *days) when invalid.
+ *  Years 1..9999 (proleptic Gregorian) are accepted. */
+int vk_date_to_days(int y, int m, int d, int32_t *days);
+/** @brief Parses "YYYY-MM-DD" (also "DD/MM/YYYY" and "DD-MM-YYYY", as Excel exports write). */
+int vk_date_parse(const char *s, int32_t *days);
+/** @brief The days of month @p m (1-12) in year @p y (29 for February of a leap year). */
+int vk_date_days_in_month(int y, int m);
+
+/** @brief Wall-clock time, epoch milliseconds (what records carry). */
+int64_t vk_now_ms(void);
+/** @brief Monotonic milliseconds (what durations and timeouts are measured with). */
+int64_t vk_mono_ms(void);
+
+/** How much of the second vk_time_format writes. */
+typedef enum vk_time_unit {
+    VK_TIME_S,  /**< 2026-11-24T03:00:00Z (rounded down to the second) */
+    VK_TIME_MS, /**< 2026-11-24T03:00:00.250Z */
+} vk_time_unit;
+
+/** Room for any time vk_time_format writes, with the terminating NUL. */
+#define VK_TIME_LEN 32
+
+/** @brief Formats epoch ms as ISO 8601 UTC into @p out (@p len bytes); returns @p out. */
+const char *vk_time_format(int64_t ms, vk_time_unit unit, char *out, size_t len);
+
+/** @brief Parses an ISO 8601 time with a zone (`2026-11-24T10:00:00Z`,
+ *  `2026-11-24T17:00:00.250+07:00`) or `@epoch_ms` into epoch ms. A time without a zone is
+ *  refused with a hint: desks work in WIB, brokers in UTC, and a guess would shift a window by
+ *  hours. @returns 0, or -1 with the reason in @p err. */
+int vk_time_parse(const char *text, int64_t *ms, char *err, size_t errlen);
+
+#endif

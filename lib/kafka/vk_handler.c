@@ -1,0 +1,134 @@
+/*
+ * vk_handler.c — see vk_handler.h.
+ *
+ * Reasons are written for the operator who reads the dead letter: the field at fault, the value
+ * as sent (quoted and cut at 40 bytes, so a pasted paragraph does not fill the reason) and what
+ * was expected.
+ */
+#include "vk_handler.h"
+
+#include "vk_dose.h"
+#include "vk_uuid.h"
+#include "vk_value.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+vk_handled vk_refuse(vk_dead *dead, const char *code, const char *fmt, ...) {
+    snprintf(dead->code, sizeof dead->code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dead->reason, sizeof dead->reason, fmt, ap);
+    va_end(ap);
+    return VK_DEAD;
+}
+
+vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka_message_t *in,
+                             avro_value_t **out, vk_dead *dead) {
+    char err[400]; /* leaves room for the prefix in vk_dead.reason */
+    if (vk_decoder_decode(dec, in->payload, in->len, out, err, sizeof err))
+        return vk_refuse(dead, "DECODE", "cannot decode %s: %s", record, err);
+    return VK_OK;
+}
+
+vk_handled vk_envelope_read(const avro_value_t *req, vk_envelope *env, vk_dead *dead) {
+    uint8_t uuid[16];
+    if (vk_get_str(req, "event_id", &env->event_id) ||
+        vk_get_long(req, "occurred_at", &env->occurred_at) ||
+        vk_get_str(req, "source", &env->source) || vk_get_opt_str(req, "actor", &env->actor))
+        return vk_refuse(dead, "DECODE", "envelope fields missing");
+    if (vk_uuid_parse(env->event_id, uuid))
+        return vk_refuse(dead, "INVALID_EVENT_ID", "event_id: \"%.64s\" is not a UUID",
+                         env->event_id);
+    return VK_OK;
+}
+
+vk_handled vk_check_nik(const char *nik, vk_dead *dead) {
+    char err[256];
+    vk_nik_info info;
+    if (vk_nik_parse(nik, &info, err, sizeof err))
+        return vk_refuse(dead, "INVALID_NIK", "nik: %s", err);
+    return VK_OK;
+}
+
+vk_handled vk_check_dose(int32_t dose, vk_dead *dead) {
+    if (dose < 1 || dose > VK_MAX_DOSES)
+        return vk_refuse(dead, "INVALID_DOSE", "dose: %d is not a dose number (1 to %d)", (int)dose,
+                         VK_MAX_DOSES);
+    return VK_OK;
+}
+
+vk_handled vk_check_facility(const char *facility, char out[VK_FACILITY_MAX + 1], vk_dead *dead) {
+    if (vk_facility_normalize(facility, out, VK_FACILITY_MAX + 1))
+        return vk_refuse(dead, "INVALID_FACILITY",
+                         "facility_code: \"%.40s\" is not a facility code (letters and digits, "
+                         "at most %d)",
+                         facility ? facility : "", VK_FACILITY_MAX);
+    return VK_OK;
+}
+
+vk_handled vk_desk_visit_read(const avro_value_t *req, bool with_nik, vk_desk_visit *visit,
+                              vk_dead *dead) {
+    const char *facility;
+    visit->nik = NULL;
+    if ((with_nik && vk_get_str(req, "nik", &visit->nik)) ||
+        vk_get_int(req, "dose", &visit->dose) || vk_get_str(req, "facility_code", &facility))
+        return vk_refuse(dead, "DECODE", "%sdose or facility_code field missing",
+                         with_nik ? "nik, " : "");
+    vk_handled h = with_nik ? vk_check_nik(visit->nik, dead) : VK_OK;
+    if (h == VK_OK)
+        h = vk_check_dose(visit->dose, dead);
+    if (h == VK_OK)
+        h = vk_check_facility(facility, visit->facility, dead);
+    return h;
+}
+
+avro_value_t *vk_target_event_begin(vk_encoder *enc, const char *service, const vk_envelope *env,
+                                    int n, const char *nik, vk_target_branch branch,
+                                    avro_value_t *payload, char *err, size_t errlen) {
+    char id[37];
+    vk_derive_event_id(service, env->event_id, n, id);
+    avro_value_t *e = vk_encoder_value(enc);
+    avro_value_t union_value;
+    int rc = vk_set_str(e, "event_id", id) | vk_set_long(e, "occurred_at", env->occurred_at) |
+             vk_set_str(e, "source", env->source) | vk_set_opt_str(e, "actor", env->actor) |
+             vk_set_str(e, "nik", nik) | vk_set_str(e, "causation_id", env->event_id);
+    if (!rc)
+        rc = vk_get_field(e, "payload", &union_value) ||
+             avro_value_set_branch(&union_value, (int)branch, payload);
+    if (rc) {
+        snprintf(err, errlen, "cannot fill TargetEvent: %s", avro_strerror());
+        return NULL;
+    }
+    return e;
+}
+
+int vk_target_event_add(vk_encoder *enc, const avro_value_t *event, const char *nik,
+                        vk_outputs *out, char *err, size_t errlen) {
+    vk_output *o = vk_outputs_add(out, VK_TOPIC_TARGET_EVENTS);
+    if (!o || vk_buf_append_str(&o->key, nik)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return vk_encoder_write(enc, event, &o->value, err, errlen);
+}
+
+int vk_stage_codec_open(vk_stage_codec *sc, vk_codec *codec, const char *request_schema, char *err,
+                        size_t errlen) {
+    sc->dec = vk_decoder_new(codec, request_schema, err, errlen);
+    sc->enc = sc->dec ? vk_encoder_new(codec, VK_SCHEMA_TARGET_EVENT, err, errlen) : NULL;
+    if (sc->enc)
+        return 0;
+    vk_stage_codec_close(sc);
+    return -1;
+}
+
+void vk_stage_codec_close(vk_stage_codec *sc) {
+    if (sc->dec)
+        vk_decoder_destroy(sc->dec);
+    if (sc->enc)
+        vk_encoder_destroy(sc->enc);
+    sc->dec = NULL;
+    sc->enc = NULL;
+}

@@ -1,0 +1,359 @@
+/*
+ * vk_pg.c — see vk_pg.h.
+ */
+#include "vk_pg.h"
+
+#include "vk_log.h"
+#include "vk_schemas.h"
+#include "vk_time.h"
+#include "vk_uuid.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_atomic_t *stop) {
+    int64_t waited = 0, delay = 200;
+    for (;;) {
+        PGconn *db = PQconnectdb(conninfo);
+        if (PQstatus(db) == CONNECTION_OK) {
+            PGresult *r = PQexec(db, "SET TIME ZONE 'UTC'");
+            PQclear(r);
+            return db;
+        }
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(db));
+        msg[strcspn(msg, "\n")] = '\0';
+        PQfinish(db);
+        if (waited >= max_wait_ms || (stop && *stop)) {
+            vk_error("msg=\"cannot connect to PostgreSQL\" error=\"%s\" waited_ms=%" PRId64, msg,
+                     waited);
+            return NULL;
+        }
+        vk_warn("msg=\"PostgreSQL not reachable, retrying\" error=\"%s\" retry_in_ms=%" PRId64, msg,
+                delay);
+        usleep((useconds_t)delay * 1000);
+        waited += delay;
+        delay = delay * 2 > 5000 ? 5000 : delay * 2;
+    }
+}
+
+static void log_result_error(const char *what, PGconn *db, PGresult *r) {
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db);
+    char one[1024];
+    snprintf(one, sizeof one, "%s", msg ? msg : "");
+    for (char *p = one; *p; p++)
+        if (*p == '\n' || *p == '"')
+            *p = ' ';
+    vk_error("msg=\"PostgreSQL statement failed\" sql=\"%.80s\" error=\"%s\"", what, one);
+}
+
+int vk_pg_exec(PGconn *db, const char *sql) {
+    PGresult *r = PQexec(db, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        log_result_error(sql, db, r);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int nparams,
+                      const char *const *params) {
+    PGresult *r = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != expect) {
+        log_result_error(sql, db, r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
+                    const char *const *params) {
+    if (stmt->on != db || stmt->backend_pid != PQbackendPID(db)) {
+        PGresult *r = PQprepare(db, stmt->name, stmt->sql, stmt->nparams, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            log_result_error(stmt->sql, db, r);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        stmt->on = db;
+        stmt->backend_pid = PQbackendPID(db);
+    }
+    PGresult *r = PQexecPrepared(db, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != expect) {
+        log_result_error(stmt->sql, db, r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data) {
+    PGresult *r = PQexec(db, copy_sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        log_result_error(copy_sql, db, r);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    /* libpq buffers; hand it the data in large slices. */
+    size_t off = 0;
+    while (off < data->len) {
+        size_t n = data->len - off > (1u << 20) ? (1u << 20) : data->len - off;
+        if (PQputCopyData(db, (const char *)data->data + off, (int)n) != 1) {
+            log_result_error(copy_sql, db, NULL);
+            return -1;
+        }
+        off += n;
+    }
+    if (PQputCopyEnd(db, NULL) != 1) {
+        log_result_error(copy_sql, db, NULL);
+        return -1;
+    }
+    int rc = 0;
+    while ((r = PQgetResult(db)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            log_result_error(copy_sql, db, r);
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+void vk_copy_text(vk_buf *b, const char *s) {
+    const char *run = s;
+    for (; *s; s++) {
+        const char *esc = NULL;
+        switch (*s) {
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        default:
+            continue;
+        }
+        vk_buf_append(b, run, (size_t)(s - run));
+        vk_buf_append(b, esc, 2);
+        run = s + 1;
+    }
+    vk_buf_append(b, run, (size_t)(s - run));
+}
+
+void vk_copy_null(vk_buf *b) {
+    vk_buf_append(b, "\\N", 2);
+}
+
+void vk_copy_bytea(vk_buf *b, const void *p, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *u = p;
+    if (vk_buf_reserve(b, 3 + 2 * len))
+        return;
+    b->data[b->len++] = '\\';
+    b->data[b->len++] = '\\';
+    b->data[b->len++] = 'x';
+    for (size_t i = 0; i < len; i++) {
+        b->data[b->len++] = (uint8_t)hex[u[i] >> 4];
+        b->data[b->len++] = (uint8_t)hex[u[i] & 15];
+    }
+}
+
+void vk_copy_date(vk_buf *b, int32_t days) {
+    int y, m, d;
+    vk_date_from_days(days, &y, &m, &d);
+    vk_buf_printf(b, "%04d-%02d-%02d", y, m, d);
+}
+
+void vk_copy_ts(vk_buf *b, int64_t ms) {
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int millis = (int)(ms - secs * 1000);
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int rem = (int)(secs - days * 86400);
+    int y, m, d;
+    vk_date_from_days((int32_t)days, &y, &m, &d);
+    vk_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", y, m, d, rem / 3600, (rem / 60) % 60,
+                  rem % 60, millis);
+}
+
+/* ---- COPY binary format (PostgreSQL docs, "COPY", "Binary Format") ---- */
+
+/* Days and microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_MS INT64_C(946684800000)
+
+static void copyb_put(vk_copyb *w, const void *p, size_t len) {
+    if (!w->failed && vk_buf_append(w->b, p, len))
+        w->failed = 1;
+}
+
+static void copyb_be(vk_copyb *w, uint64_t v, int bytes) {
+    uint8_t out[8];
+    for (int i = 0; i < bytes; i++)
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    copyb_put(w, out, (size_t)bytes);
+}
+
+/* A field: its length (int32), then its bytes. */
+static void copyb_field(vk_copyb *w, const void *p, size_t len) {
+    if (len > INT32_MAX) {
+        w->failed = 1;
+        return;
+    }
+    copyb_be(w, len, 4);
+    copyb_put(w, p, len);
+}
+
+void vk_copyb_start(vk_copyb *w, vk_buf *b) {
+    static const uint8_t sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
+    w->b = b;
+    w->rows = 0;
+    w->failed = 0;
+    vk_buf_reset(b);
+    copyb_put(w, sig, sizeof sig);
+    copyb_be(w, 0, 4); /* flags: no OIDs */
+    copyb_be(w, 0, 4); /* header extension length */
+}
+
+void vk_copyb_row(vk_copyb *w, int nfields) {
+    copyb_be(w, (uint16_t)nfields, 2);
+    w->rows++;
+}
+
+void vk_copyb_null(vk_copyb *w) {
+    copyb_be(w, UINT32_MAX, 4); /* length -1 */
+}
+
+void vk_copyb_text(vk_copyb *w, const char *s) {
+    copyb_field(w, s, strlen(s));
+}
+
+void vk_copyb_bytes(vk_copyb *w, const void *p, size_t len) {
+    copyb_field(w, p, len);
+}
+
+void vk_copyb_int4(vk_copyb *w, int32_t v) {
+    copyb_be(w, 4, 4);
+    copyb_be(w, (uint32_t)v, 4);
+}
+
+void vk_copyb_int8(vk_copyb *w, int64_t v) {
+    copyb_be(w, 8, 4);
+    copyb_be(w, (uint64_t)v, 8);
+}
+
+void vk_copyb_uuid(vk_copyb *w, const char *s) {
+    uint8_t u[16];
+    if (vk_uuid_parse(s, u)) {
+        w->failed = 1;
+        return;
+    }
+    copyb_field(w, u, sizeof u);
+}
+
+void vk_copyb_date(vk_copyb *w, int32_t days) {
+    copyb_be(w, 4, 4);
+    copyb_be(w, (uint32_t)(days - PG_EPOCH_DAYS), 4);
+}
+
+void vk_copyb_ts(vk_copyb *w, int64_t ms) {
+    copyb_be(w, 8, 4);
+    copyb_be(w, (uint64_t)((ms - PG_EPOCH_MS) * 1000), 8);
+}
+
+/* The comma-separated element at *p: sets *len, moves *p past it and its comma. */
+static const char *next_elem(const char **p, size_t *len) {
+    const char *elem = *p, *comma = strchr(elem, ',');
+    *len = comma ? (size_t)(comma - elem) : strlen(elem);
+    *p = elem + *len + (comma ? 1 : 0);
+    return elem;
+}
+
+void vk_copyb_text_array(vk_copyb *w, const char *csv) {
+    enum { TEXTOID = 25 };
+    size_t n = 0, bytes = 0, len;
+    for (const char *p = csv; *p; n++) {
+        next_elem(&p, &len);
+        bytes += 4 + len;
+    }
+    if (n == 0) { /* ndim 0: '{}' */
+        copyb_be(w, 12, 4);
+        copyb_be(w, 0, 4), copyb_be(w, 0, 4), copyb_be(w, TEXTOID, 4);
+        return;
+    }
+    /* ndim, has-nulls flag, element type, then the dimension (size, lower bound 1). */
+    copyb_be(w, 20 + bytes, 4);
+    copyb_be(w, 1, 4), copyb_be(w, 0, 4), copyb_be(w, TEXTOID, 4);
+    copyb_be(w, n, 4), copyb_be(w, 1, 4);
+    for (const char *p = csv; *p;) {
+        const char *elem = next_elem(&p, &len);
+        copyb_field(w, elem, len);
+    }
+}
+
+int vk_copyb_finish(vk_copyb *w) {
+    copyb_be(w, UINT16_MAX, 2); /* trailer: field count -1 */
+    return w->failed ? -1 : 0;
+}
+
+void vk_array_elem(vk_buf *b, const char *s) {
+    vk_buf_append(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            vk_buf_append(b, "\\", 1);
+        vk_buf_append(b, s, 1);
+    }
+    vk_buf_append(b, "\"", 1);
+}
+
+int vk_pg_migrate(PGconn *db) {
+    if (vk_pg_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migration ("
+                   " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())") ||
+        vk_pg_exec(db, "SELECT pg_advisory_lock(7305202101)"))
+        return -1;
+    int rc = 0;
+    for (const vk_embedded_schema *m = vk_embedded_migrations; m->file && rc == 0; m++) {
+        const char *params[1] = {m->file};
+        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                                  "SELECT 1 FROM schema_migration WHERE version = $1", 1, params);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        bool done = PQntuples(r) > 0;
+        PQclear(r);
+        if (done)
+            continue;
+        vk_info("msg=\"applying migration\" version=%s", m->file);
+        if (vk_pg_exec(db, "BEGIN") || vk_pg_exec(db, m->json)) {
+            vk_pg_exec(db, "ROLLBACK");
+            rc = -1;
+            break;
+        }
+        r = vk_pg_query(db, PGRES_COMMAND_OK, "INSERT INTO schema_migration (version) VALUES ($1)",
+                        1, params);
+        if (!r || vk_pg_exec(db, "COMMIT")) {
+            vk_pg_exec(db, "ROLLBACK");
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    vk_pg_exec(db, "SELECT pg_advisory_unlock(7305202101)");
+    return rc;
+}
