@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/import.sh — the bulk-import figure alone (design §9): N ticket requests (default
+# bench/import.sh — the bulk-import figure alone (docs/design.md §9): N ticket requests (default
 # 1,000,000) from a SISDMK CSV through vaksin-import → vaksin-ticket → vaksin-projector into
 # `target`, end to end, against the same rows loaded with COPY into an identical table in the same
 # run, and the peak RSS of every program meanwhile. A shortcut for

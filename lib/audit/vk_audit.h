@@ -1,7 +1,8 @@
 /*
- * vk_audit.h — what the audit tools (vaksin-rebuild, vaksin-trail, vaksin-dump) share (design §6):
- * positions in a topic given as offsets or times, a scanner that reads partition ranges to a
- * fixed end and then stops, and the decoding of any message to one JSON record.
+ * vk_audit.h — what the audit tools (vaksin-rebuild, vaksin-trail, vaksin-dump) share
+ * (docs/design.md §6): positions in a topic given as offsets or times, a scanner that reads
+ * partition ranges to a fixed end and then stops, and the decoding of any message to one JSON
+ * record.
  *
  * A scan never joins a consumer group and never commits: it assigns partitions itself, so it can
  * run next to the live services without moving their offsets. Its end is fixed when the range

@@ -1,7 +1,7 @@
 /*
  * vk_codec.h — the Avro codec: schema store, framing, encoding, resolving decoding, JSON.
  *
- * Wire formats (design §3):
+ * Wire formats (docs/design.md §3):
  *  - single-object encoding (embedded default): C3 01, the CRC-64-AVRO fingerprint of the
  *    writer schema's Parsing Canonical Form (8 bytes little-endian), the binary datum;
  *  - Confluent framing (with a schema registry): 00, a 4-byte big-endian schema id, the datum.

@@ -196,4 +196,3 @@ bad:
              text);
     return -1;
 }
-

@@ -33,8 +33,7 @@ bool vk_facility_district_by_pattern(const char *code, char out[5]) {
 }
 
 static vk_access_outcome refuse(char *code, size_t code_len, const char *c, char *reason,
-                                size_t reason_len, const char *fmt, const char *a,
-                                const char *b) {
+                                size_t reason_len, const char *fmt, const char *a, const char *b) {
     snprintf(code, code_len, "%s", c);
     snprintf(reason, reason_len, fmt, a, b);
     return VK_ACCESS_REFUSED;
@@ -49,10 +48,9 @@ static int active_for(const vk_grant *active, size_t n, const vk_access_event *e
     return -1;
 }
 
-vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active,
-                                  const vk_access_event *e, const char *facility_district,
-                                  int *replaced, char *code, size_t code_len, char *reason,
-                                  size_t reason_len) {
+vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active, const vk_access_event *e,
+                                  const char *facility_district, int *replaced, char *code,
+                                  size_t code_len, char *reason, size_t reason_len) {
     *replaced = -1;
     code[0] = reason[0] = '\0';
     if (!e->actor || !*e->actor)
@@ -62,14 +60,14 @@ vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active,
                       e->action == VK_ACCESS_GRANT ? "grants" : "revokes", "");
     if (!digits(e->district_code, 4))
         return refuse(code, code_len, "INVALID_DISTRICT", reason, reason_len,
-                      "district_code \"%.16s\" is not a 4-digit kab/kota code%s",
-                      e->district_code, "");
+                      "district_code \"%.16s\" is not a 4-digit kab/kota code%s", e->district_code,
+                      "");
     int i = active_for(active, n_active, e);
     if (e->action == VK_ACCESS_REVOKE) {
         if (i < 0)
             return refuse(code, code_len, "NO_ACTIVE_GRANT", reason, reason_len,
-                          "no active grant of %s to this user at facility %s to revoke",
-                          e->role, e->facility_code);
+                          "no active grant of %s to this user at facility %s to revoke", e->role,
+                          e->facility_code);
         if (strcmp(active[i].district_code, e->district_code) != 0)
             return refuse(code, code_len, "REVOKE_OUTSIDE_DISTRICT", reason, reason_len,
                           "the grant was made by the Dinkes of kab/kota %s; the Dinkes of %s "

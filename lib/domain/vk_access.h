@@ -57,10 +57,9 @@ typedef enum vk_access_outcome {
  * Codes: MISSING_ACTOR, INVALID_DISTRICT, UNKNOWN_FACILITY, GRANT_OUTSIDE_DISTRICT,
  * NO_ACTIVE_GRANT, REVOKE_OUTSIDE_DISTRICT.
  */
-vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active,
-                                  const vk_access_event *e, const char *facility_district,
-                                  int *replaced, char *code, size_t code_len, char *reason,
-                                  size_t reason_len);
+vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active, const vk_access_event *e,
+                                  const char *facility_district, int *replaced, char *code,
+                                  size_t code_len, char *reason, size_t reason_len);
 
 /** @brief The kab/kota of a facility code by the Kemenkes pattern (P + 10 digits: digits 1-4;
  *  7 digits: digits 0-3) into @p out (5 bytes); false when the code follows neither. */

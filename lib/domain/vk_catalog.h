@@ -1,6 +1,6 @@
 /*
- * vk_catalog.h — the vaccine catalog and the screening consistency limits (design §4), loaded
- * from configuration, never constants in code.
+ * vk_catalog.h — the vaccine catalog and the screening consistency limits (docs/design.md §4),
+ * loaded from configuration, never constants in code.
  *
  * The catalog is a CSV (config/vaccines.csv: code,name,doses,min_interval_days) whose codes are
  * part of the public contract; the limits are config keys (screening.max.temperature.c,

@@ -1,5 +1,5 @@
 /*
- * vk_dose.h — the per-person, per-dose state machine of the desks (design §4), as a pure
+ * vk_dose.h — the per-person, per-dose state machine of the desks (docs/design.md §4), as a pure
  * function the projector applies in log order:
  *
  *     (a person's doses, one desk event) → the new state, or a refusal with a reason a desk

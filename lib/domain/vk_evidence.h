@@ -1,6 +1,6 @@
 /*
- * vk_evidence.h — the evidence for a verification request and its verdict (design §4), as pure
- * functions: what each source (JKN master file, Dukcapil) said about each identity field, and
+ * vk_evidence.h — the evidence for a verification request and its verdict (docs/design.md §4), as
+ * pure functions: what each source (JKN master file, Dukcapil) said about each identity field, and
  * the one verdict the lookup worker records in VerificationEnriched.
  *
  * The rule: identity fields (name, birth date, sex) must be confirmed by JKN or Dukcapil and

@@ -1,5 +1,5 @@
 /*
- * vk_facility.h — the facility reference table (design §4 "Facilities") in memory: facility
+ * vk_facility.h — the facility reference table (docs/design.md §4 "Facilities") in memory: facility
  * code → kab/kota (district), from the CSV in configuration (`facilities.file`, header
  * code,name,kind,district), with the Kemenkes code pattern for codes the table does not list.
  *

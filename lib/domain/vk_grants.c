@@ -279,8 +279,9 @@ vk_authz vk_grants_authorize(const vk_grants *s, const char *user, const char *f
         snprintf(words, words_len,
                  "the verifier grant of user %s for facility %s (granted at %s by %s) expired at "
                  "%s, before this request (%s): ask the Dinkes to grant it again%s",
-                 user, facility, vk_time_format(here->g.granted_at, VK_TIME_S, t1, sizeof t1), here->g.granted_by,
-                 vk_time_format(here->g.valid_until, VK_TIME_S, t2, sizeof t2), t_at, note);
+                 user, facility, vk_time_format(here->g.granted_at, VK_TIME_S, t1, sizeof t1),
+                 here->g.granted_by, vk_time_format(here->g.valid_until, VK_TIME_S, t2, sizeof t2),
+                 t_at, note);
         return VK_AUTHZ_GRANT_EXPIRED;
     }
     if (others) {

@@ -1,7 +1,7 @@
 /*
  * vk_grants.h — access grants with their history, in memory, and the authorization decision
  * of vaksin-verification: "did this user hold an active VERIFIER grant for this facility at
- * the time of the request?" (design §4 "Verification", docs/decisions.md "Access rights").
+ * the time of the request?" (docs/design.md §4 "Verification", docs/decisions.md "Access rights").
  *
  * The store is fed vaksin.access.events in log order and applies each with vk_access_apply,
  * exactly as the projector keeps access_grant: a refused event (outside the Dinkes's

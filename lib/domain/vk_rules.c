@@ -1,7 +1,7 @@
 /*
- * vk_rules.c — the identity rules of design §4 as pure functions: NIK structure, province codes,
- * phone numbers, personal names, facility codes. Ticket numbers live in vk_ticket.c, calendar
- * dates in lib/base/vk_time.c (the NIK's birth date is checked with them).
+ * vk_rules.c — the identity rules of docs/design.md §4 as pure functions: NIK structure, province
+ * codes, phone numbers, personal names, facility codes. Ticket numbers live in vk_ticket.c,
+ * calendar dates in lib/base/vk_time.c (the NIK's birth date is checked with them).
  *
  * Design and trade-offs
  * - Pure functions only: no I/O, no allocation, no locale (<ctype.h> would follow setlocale and
@@ -13,7 +13,7 @@
  * - A NIK carries a two-digit year, so its century is unknown. 29 February is therefore always
  *   accepted (some century had it) while 31 April never is. Whether a NIK agrees with a recorded
  *   birth date or sex is not a structural question: vk_nik_birth_date_matches() answers it and
- *   the caller flags the target rather than refusing it (design §4).
+ *   the caller flags the target rather than refusing it (docs/design.md §4).
  * - Dates are days since 1970-01-01 in the proleptic Gregorian calendar (Avro's `date`), with
  *   Howard Hinnant's days_from_civil / civil_from_days: exact for every year 1..9999, negative
  *   before 1970, no tables and no time zone (mktime/timegm depend on TZ and time_t width).

@@ -1,7 +1,7 @@
 /*
- * vk_rules.h — identity rules as pure functions (design §4): NIK, phone, name, ticket numbers,
- * UUIDv5. No I/O, no allocation; every refusal explains itself in @p err in words an operator
- * understands ("NIK has 15 digits, expected 16", "province code 99 does not exist").
+ * vk_rules.h — identity rules as pure functions (docs/design.md §4): NIK, phone, name, ticket
+ * numbers, UUIDv5. No I/O, no allocation; every refusal explains itself in @p err in words an
+ * operator understands ("NIK has 15 digits, expected 16", "province code 99 does not exist").
  */
 #ifndef VK_RULES_H
 #define VK_RULES_H

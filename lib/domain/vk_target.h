@@ -5,7 +5,6 @@
 #ifndef VK_TARGET_H
 #define VK_TARGET_H
 
-
 #include <stdbool.h>
 #include "vk_ticket.h"
 #include <stddef.h>

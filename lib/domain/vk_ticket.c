@@ -1,5 +1,5 @@
 /*
- * vk_ticket.c — ticket numbers (design §4): what a target reads out at a vaccination desk.
+ * vk_ticket.c — ticket numbers (docs/design.md §4): what a target reads out at a vaccination desk.
  *
  * A ticket is the first 80 bits of HMAC-SHA256(key = the configured secret, message = the
  * 16-digit NIK), written as 16 Crockford base32 symbols, followed by one Crockford check symbol

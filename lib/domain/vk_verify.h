@@ -1,5 +1,5 @@
 /*
- * vk_verify.h — what a verification request does to a target (design §4 "Verification", the
+ * vk_verify.h — what a verification request does to a target (docs/design.md §4 "Verification", the
  * 1.5.0 feature), as a pure function the projector applies in log order when the lookup
  * worker's VerificationEnriched arrives.
  *

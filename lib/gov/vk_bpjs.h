@@ -1,5 +1,5 @@
 /*
- * vk_bpjs.h — the BPJS Kesehatan web-service protocol (design §8), as pure functions: the
+ * vk_bpjs.h — the BPJS Kesehatan web-service protocol (docs/design.md §8), as pure functions: the
  * lookup worker asks the JKN master file for a participant by NIK, and the local stub server
  * answers, with these.
  *

@@ -1,5 +1,5 @@
 /*
- * vk_dukcapil.h — Dukcapil (civil registry) verification by element (design §8), as pure
+ * vk_dukcapil.h — Dukcapil (civil registry) verification by element (docs/design.md §8), as pure
  * functions: the request body the lookup worker POSTs, and the reading of the answer.
  *
  * The protocol: POST {"NIK","NAMA_LGKP","TGL_LHR" (dd-mm-yyyy),"JENIS_KLMIN","USER_ID",
@@ -16,7 +16,7 @@
  *
  * A RESPON is read as "not found" only when it says so ("… tidak ditemukan" / "not found").
  * Other RESPON texts (wrong credentials, an unregistered IP, a spent quota) are errors the
- * caller retries: a not-found verdict is recorded once and never asked again (design §1.3),
+ * caller retries: a not-found verdict is recorded once and never asked again (docs/design.md §1.3),
  * so a misread outage would refuse a correct change for good.
  *
  * The request holds the password: the caller must never log it, and should free the buffer

@@ -1,6 +1,6 @@
 /*
  * vk_lzstring.c — LZ-String's URI-safe form (compressToEncodedURIComponent and its inverse), as
- * the BPJS Kesehatan web services use it for their responses (design §8).
+ * the BPJS Kesehatan web services use it for their responses (docs/design.md §8).
  *
  * The format
  * ----------

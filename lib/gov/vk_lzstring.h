@@ -1,5 +1,5 @@
 /*
- * vk_lzstring.h — LZ-String, as the BPJS Kesehatan web services use it (design §8): their
+ * vk_lzstring.h — LZ-String, as the BPJS Kesehatan web services use it (docs/design.md §8): their
  * responses are `compressToEncodedURIComponent` output, encrypted. No C library for LZ-String is
  * packaged in Debian, so both directions are written here from the reference JavaScript
  * implementation's algorithm (npm package lz-string) and tested against vectors it produced
@@ -24,8 +24,7 @@
  * capped at 64 MiB: a few kilobytes of hostile input could otherwise expand quadratically. On
  * any error @p out is left as it was.
  */
-int vk_lzstring_decompress_uri(const char *in, size_t len, vk_buf *out, char *err,
-                               size_t errlen);
+int vk_lzstring_decompress_uri(const char *in, size_t len, vk_buf *out, char *err, size_t errlen);
 
 /**
  * @brief compressToEncodedURIComponent of UTF-8 text (@p len bytes) → appended to @p out.

@@ -16,7 +16,7 @@
  * event id, causation id, the request's occurred_at/source/actor, NIK) and selects the payload
  * branch for the handler to fill, then vk_target_event_add() encodes the event into an output
  * on vaksin.target.events keyed by NIK. The derived id is UUIDv5("<service>/<input id>/<n>"),
- * so a redelivered request yields byte-identical output (design §1.5).
+ * so a redelivered request yields byte-identical output (docs/design.md §1.5).
  */
 #ifndef VK_HANDLER_H
 #define VK_HANDLER_H
@@ -53,8 +53,8 @@ int vk_stage_codec_open(vk_stage_codec *sc, vk_codec *codec, const char *request
 /** @brief Closes what vk_stage_codec_open opened (safe on a zeroed or half-open pair). */
 void vk_stage_codec_close(vk_stage_codec *sc);
 
-/** The envelope every request starts with (design §3). Strings are borrowed from the decoded
- *  request and live until the decoder's next call. */
+/** The envelope every request starts with (docs/design.md §3). Strings are borrowed from the
+ * decoded request and live until the decoder's next call. */
 typedef struct vk_envelope {
     const char *event_id; /* a UUID (checked) */
     int64_t occurred_at;  /* ms since the epoch */
@@ -127,6 +127,5 @@ avro_value_t *vk_target_event_begin(vk_encoder *enc, const char *service, const 
  */
 int vk_target_event_add(vk_encoder *enc, const avro_value_t *event, const char *nik,
                         vk_outputs *out, char *err, size_t errlen);
-
 
 #endif

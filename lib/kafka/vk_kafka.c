@@ -30,8 +30,8 @@ __attribute__((constructor)) static void note_librdkafka(void) {
     vk_cli_version_note(note);
 }
 
-int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char *side,
-                        char *err, size_t errlen) {
+int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char *side, char *err,
+                        size_t errlen) {
     size_t side_len = side ? strlen(side) : 0;
     /* Two passes: general kafka.* first, then the side-specific ones override them. */
     for (int pass = 0; pass < 2; pass++) {
@@ -52,8 +52,7 @@ int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char 
                 prop += side_len + 1;
             }
             char kerr[512];
-            if (rd_kafka_conf_set(conf, prop, value, kerr, sizeof kerr) !=
-                RD_KAFKA_CONF_OK) {
+            if (rd_kafka_conf_set(conf, prop, value, kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
                 snprintf(err, errlen, "librdkafka refused %s: %s", k, kerr);
                 return -1;
             }
@@ -61,7 +60,6 @@ int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char 
     }
     return 0;
 }
-
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     vk_log_level lv = level <= 3   ? VK_LOG_ERROR
@@ -94,10 +92,10 @@ rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka
          * (the development broker holds every fetch that long; real brokers answer as soon as
          * data arrives, where this only adds empty fetches when idle). */
         conf_set(conf, "fetch.wait.max.ms", "50") ||
-        /* Memory (issue 6: ≤ 64 MB a service): librdkafka prefetches up to 64 MB by default,
-         * most of a service's resident set (the projector peaked at 130 MB in bench/run), and
-         * buys nothing once the queue holds a few batches of a few hundred bytes a message.
-         * 4 MB also caps fetch.max.bytes. Measured (300,000 rows): same import rate. Lowering
+        /* Memory (docs/design.md §9: ≤ 64 MB a service): librdkafka prefetches up to 64 MB by
+         * default, most of a service's resident set (the projector peaked at 130 MB in bench/run),
+         * and buys nothing once the queue holds a few batches of a few hundred bytes a message. 4
+         * MB also caps fetch.max.bytes. Measured (300,000 rows): same import rate. Lowering
          * queued.min.messages instead halved the rate: leave it. */
         conf_set(conf, "queued.max.messages.kbytes", "4096")) {
         rd_kafka_conf_destroy(conf);

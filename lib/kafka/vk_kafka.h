@@ -24,10 +24,10 @@
  * the outputs atomically, writes markers that read_committed consumers use to hide aborted
  * output, and fences a zombie by its transactional id and its consumer-group generation
  * (KIP-447). librdkafka's mock cluster (vaksin-devbroker, VAKSIN_BROKER=mock) does none of that:
- * it accepts TxnOffsetCommit without storing it and writes no markers (src/rdkafka_mock_handlers.c).
- * For it only, `commit.after.txn=true` (written by the stack, default false) also commits the
- * same offsets with a plain OffsetCommit after the transaction commits, which is what makes
- * restarts resume there.
+ * it accepts TxnOffsetCommit without storing it and writes no markers
+ * (src/rdkafka_mock_handlers.c). For it only, `commit.after.txn=true` (written by the stack,
+ * default false) also commits the same offsets with a plain OffsetCommit after the transaction
+ * commits, which is what makes restarts resume there.
  *
  * Two optional extensions, used by vaksin-lookup and absent from the other services (whose
  * loop is exactly the one above):
@@ -71,8 +71,8 @@
  * @brief Copies every `kafka.<p>` (and `kafka.<side>.<p>`, side = "consumer" or "producer")
  * into @p conf. Returns 0, or -1 with @p err naming the property librdkafka refused.
  */
-int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char *side,
-                        char *err, size_t errlen);
+int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char *side, char *err,
+                        size_t errlen);
 
 /**
  * @brief A consumer configured from @p cfg: group @p group_id, no auto commit, read_committed,

@@ -195,7 +195,7 @@ void vk_copy_ts(vk_buf *b, int64_t ms) {
 
 /* Days and microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
 #define PG_EPOCH_DAYS 10957
-#define PG_EPOCH_MS INT64_C(946684800000)
+#define PG_EPOCH_MS   INT64_C(946684800000)
 
 static void copyb_put(vk_copyb *w, const void *p, size_t len) {
     if (!w->failed && vk_buf_append(w->b, p, len))

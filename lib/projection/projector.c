@@ -1,5 +1,5 @@
 /*
- * projector.c — the batch at the heart of vaksin-projector (design §1, §5, §9).
+ * projector.c — the batch at the heart of vaksin-projector (docs/design.md §1, §5, §9).
  *
  * One batch, one PostgreSQL transaction:
  *   1. decode every message (an undecodable one becomes a rejection that keeps its bytes);

@@ -352,7 +352,8 @@ static const char *served(const pstate *ps, char *out, size_t len) {
         if (d->dose == 0)
             continue;
         char day[32];
-        vk_time_format(d->registered_at + 7 * 3600 * 1000, VK_TIME_S, day, sizeof day); /* the WIB calendar day */
+        vk_time_format(d->registered_at + 7 * 3600 * 1000, VK_TIME_S, day,
+                       sizeof day); /* the WIB calendar day */
         day[10] = '\0';
         snprintf(out, len, "registered at desk 1 for dose %d at %s on %s (now %s)", d->dose,
                  d->registered_facility, day, vk_dose_status_name(d->status));

@@ -393,7 +393,8 @@ static void log_decision(const lookup *l, const decision *d) {
              l->request_id, l->nik, (int)l->attempt, vk_verdict_name(d->verdict),
              d->ev[0] ? vk_evidence_status_name(d->ev[0]->status) : "-",
              d->ev[1] ? vk_evidence_status_name(d->ev[1]->status) : "-",
-             d->retry ? " retry_at=" : "", d->retry ? vk_time_format(d->retry_at, VK_TIME_S, ts, sizeof ts) : "");
+             d->retry ? " retry_at=" : "",
+             d->retry ? vk_time_format(d->retry_at, VK_TIME_S, ts, sizeof ts) : "");
 }
 
 static void log_metrics(lookup_ctx *c) {

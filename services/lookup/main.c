@@ -5,7 +5,7 @@
  *
  * Asks the JKN master file (BPJS web-service protocol) and Dukcapil (verification by element)
  * about the identity fields a verification request changes, over HTTPS with many requests in
- * flight, and records the evidence and the verdict (design §4, §8). See handler.h for the
+ * flight, and records the evidence and the verdict (docs/design.md §4, §8). See handler.h for the
  * flow, asks.h for retries, breakers and the cache, http.h for the HTTP client.
  *
  * This main is the stage main (vk_stage_main) with what the worker needs beyond it: two input

@@ -1,5 +1,5 @@
 /*
- * vaksin-projector — the only writer of the read model (design §1, §5).
+ * vaksin-projector — the only writer of the read model (docs/design.md §1, §5).
  *
  * Consumes vaksin.target.events (and vaksin.access.events) and applies them in log order, in
  * batches (projector.c). Its
@@ -234,7 +234,7 @@ static void log_metrics(app *a) {
 }
 
 static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t metrics_ms) {
-    /* The person's log, and the access rights of verification users (issue 4). */
+    /* The person's log, and the access rights of verification users. */
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(sub, VK_TOPIC_TARGET_EVENTS, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(sub, VK_TOPIC_ACCESS_EVENTS, RD_KAFKA_PARTITION_UA);

@@ -2,9 +2,9 @@
  * handler.c — vaksin-registration's handler (desk 1).
  *
  * A desk registers a person by the ticket they present or by their NIK — exactly one of the two.
- * The output is always keyed by NIK (one ordered log per person, design §1.2), so a ticket is
- * resolved to its NIK here, once, and the NIK written into the event: a replay never asks the
- * read model again (design §1.3). The ticket is recorded in its canonical form (upper case,
+ * The output is always keyed by NIK (one ordered log per person, docs/design.md §1.2), so a ticket
+ * is resolved to its NIK here, once, and the NIK written into the event: a replay never asks the
+ * read model again (docs/design.md §1.3). The ticket is recorded in its canonical form (upper case,
  * Crockford O→0, I/L→1, no hyphens), the form the read model stores.
  *
  * Order of checks: which identifier is set, its form (ticket check symbol or NIK structure),
@@ -15,7 +15,7 @@
  *
  * Whether the person may register (a known target, the previous dose given, not already
  * registered) is not decided here: those are per-person rules the projector applies in log
- * order (design §4). The facility need not be the ticket's.
+ * order (docs/design.md §4). The facility need not be the ticket's.
  */
 #include "handler.h"
 

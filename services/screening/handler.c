@@ -15,8 +15,8 @@
  *   may be given for reasons the figures do not show.
  *
  * Whether the screening fits the person's state (an open registration for that dose) is the
- * projector's decision, in log order (design §4). Figures are compared as the floats the desk
- * sent: the limit is rounded to a float first, so a typed 37.6 meets a configured 37.6.
+ * projector's decision, in log order (docs/design.md §4). Figures are compared as the floats the
+ * desk sent: the limit is rounded to a float first, so a typed 37.6 meets a configured 37.6.
  */
 #include "handler.h"
 
@@ -169,7 +169,7 @@ static vk_handled check_outcome(const avro_value_t *v, screening *s, vk_dead *de
     return VK_OK;
 }
 
-/* A PROCEED must not contradict the figures (design §4). */
+/* A PROCEED must not contradict the figures (docs/design.md §4). */
 static vk_handled check_consistency(const screening_ctx *c, const screening *s, vk_dead *dead) {
     const vk_screening_limits *l = &c->limits;
     if (s->result != VK_PROCEED)

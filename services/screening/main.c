@@ -3,8 +3,8 @@
  * keyed by NIK.
  *
  * Checks the figures for plausibility and a PROCEED against the screening limits of the
- * configuration (screening.max.*, design §4). Bad input goes to vaksin.dead-letters with its
- * original bytes and a precise reason. See handler.c.
+ * configuration (screening.max.*, docs/design.md §4). Bad input goes to vaksin.dead-letters with
+ * its original bytes and a precise reason. See handler.c.
  */
 #include "handler.h"
 #include "vk_catalog.h"

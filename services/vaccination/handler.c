@@ -2,7 +2,7 @@
  * handler.c — vaksin-vaccination's handler (desk 4).
  *
  * Checks, in record order: NIK, dose, facility, vaccine, batch, time given. The vaccine must be
- * a code of the catalog (configuration, design §4); codes are compared after trimming and
+ * a code of the catalog (configuration, docs/design.md §4); codes are compared after trimming and
  * upper-casing, so "coronavac " from a hand-typed form is CORONAVAC, and the event carries the
  * catalog's spelling. A refusal names only the code sent: the catalog is the operators' to
  * publish, not a dead letter's. Batch (lot) numbers are printed on the vial as upper-case
@@ -15,7 +15,7 @@
  * date that never happened.
  *
  * Whether the dose fits the person's state (a PROCEED screening, the same vaccine as dose 1 of
- * the series) is the projector's decision, in log order (design §4).
+ * the series) is the projector's decision, in log order (docs/design.md §4).
  */
 #include "handler.h"
 

@@ -1,7 +1,7 @@
 /*
  * handler.h — what the stub servers answer, as pure functions (no HTTP, no clock, no
- * randomness): the master file of people, the BPJS Kesehatan and Dukcapil protocols (design §8),
- * the injected-fault bodies, and the /_control and /_stats documents.
+ * randomness): the master file of people, the BPJS Kesehatan and Dukcapil protocols (docs/design.md
+ * §8), the injected-fault bodies, and the /_control and /_stats documents.
  *
  * main.c owns the HTTP side (libmicrohttpd), the delays and the dice; everything a test may want
  * to check byte for byte is here, so tests/unit/test_stubs_handler.c runs the answers through the

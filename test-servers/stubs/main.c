@@ -1,6 +1,6 @@
 /*
- * vaksin-stubs — a local stand-in for one of the lookup worker's external sources (design §8):
- * the BPJS Kesehatan participant service (stub.protocol=bpjs) or Dukcapil verification by
+ * vaksin-stubs — a local stand-in for one of the lookup worker's external sources (docs/design.md
+ * §8): the BPJS Kesehatan participant service (stub.protocol=bpjs) or Dukcapil verification by
  * element (stub.protocol=dukcapil), speaking the protocol exactly, for tests and benchmarks.
  *
  * One process serves one protocol, so a test stops a source by stopping its process (the

@@ -4,7 +4,7 @@
 # through vaksin-registration, -screening, -vaccination and vaksin-projector on the development
 # broker and PostgreSQL. The dose table (every row, every column), the rejections (event id →
 # reason), the desk dead letters and event_log's outcomes must be exactly what the generator's
-# independent model of the rules (lib/domain/vk_dose.h, design §4) says.
+# independent model of the rules (lib/domain/vk_dose.h, docs/design.md §4) says.
 #
 # The requests come in phases: within one a person has requests on one topic under one key
 # only, and the test waits until everything has caught up before the next, since Kafka orders a

@@ -16,7 +16,6 @@
 
 #include <cmocka.h>
 
-
 #define VECTORS "tests/vectors/rules/vectors.txt"
 
 static const uint8_t ns_dns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,

@@ -1,6 +1,6 @@
 /*
- * vaksin-dump — the range dump of design §6: decodes any contract topic between two positions
- * (offsets or times) to JSON lines, optionally only what concerns one NIK, then exits.
+ * vaksin-dump — the range dump of docs/design.md §6: decodes any contract topic between two
+ * positions (offsets or times) to JSON lines, optionally only what concerns one NIK, then exits.
  *
  *     vaksin-dump [common options] --topic T[,T...] [--from POS] [--to POS] [--nik NIK]
  *                 [--partition N]

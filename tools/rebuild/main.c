@@ -1,7 +1,7 @@
 /*
  * vaksin-rebuild — replays vaksin.target.events and vaksin.access.events into a fresh PostgreSQL
  * schema with the projector's own code, then compares that schema with the live one, table by
- * table (design §1 principle 1, §6). Prints "identical" or every differing row with both
+ * table (docs/design.md §1 principle 1, §6). Prints "identical" or every differing row with both
  * versions; the exit status says which.
  *
  * Comparing a live read model that keeps moving: the live projector stores its Kafka offsets in

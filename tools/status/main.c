@@ -170,8 +170,7 @@ static int64_t kafka_lag(const vk_config *cfg, const char *group, const char *to
 }
 
 /* The projector's lag on @p topic, from its offsets in PostgreSQL. */
-static int64_t projector_lag(const vk_config *cfg, PGconn *db, const char *topic,
-                             int64_t *total) {
+static int64_t projector_lag(const vk_config *cfg, PGconn *db, const char *topic, int64_t *total) {
     rd_kafka_t *c = vk_consumer_new(cfg, "vaksin-status", NULL);
     if (!c)
         return -1;

@@ -111,7 +111,8 @@ static int create_topics(rd_kafka_t *rk, int partitions, int replication) {
     if (rc == 0) {
         rd_kafka_CreateTopics(rk, nt, n, opt, q);
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 60000);
-        const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+        const rd_kafka_CreateTopics_result_t *res =
+            ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
         if (!res) {
             fprintf(stderr, "vaksin-topics: CreateTopics: %s\n",
                     ev ? rd_kafka_event_error_string(ev) : "no answer within 60 s");

@@ -1,6 +1,6 @@
 /*
- * vaksin-trail — every event that touched one NIK, in log order (design §6): its requests on
- * the desk and verification topics, its lookups, its vaksin.target.events, its dead letters;
+ * vaksin-trail — every event that touched one NIK, in log order (docs/design.md §6): its requests
+ * on the desk and verification topics, its lookups, its vaksin.target.events, its dead letters;
  * each with time, topic/partition/offset, event type, actor, the decoded record, and what
  * became of it (applied, or refused and why).
  *

@@ -1,6 +1,6 @@
 /*
- * trail.h — the model behind vaksin-trail (design §6): every event that touched one NIK, each
- * with where it sits, what it is, who did it and what became of it, in log order.
+ * trail.h — the model behind vaksin-trail (docs/design.md §6): every event that touched one NIK,
+ * each with where it sits, what it is, who did it and what became of it, in log order.
  *
  * The model is pure: it is given audit records (vk_audit_record's JSON, or the same shape built
  * from an event_log row) and, optionally, what the read model says about them, and it orders
@@ -15,7 +15,6 @@
  */
 #ifndef TRAIL_H
 #define TRAIL_H
-
 
 #include <jansson.h>
 #include "vk_ticket.h"
