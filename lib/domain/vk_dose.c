@@ -40,6 +40,7 @@
  */
 #include "vk_dose.h"
 
+#include "vk_str.h"
 #include "vk_time.h"
 
 #include <stdarg.h>
@@ -318,17 +319,6 @@ static vk_desk_outcome check_vaccination(const vk_person *p, const vk_desk_event
 
 /* ---- Applying ---- */
 
-/** @brief Copies @p src (NULL = "") into @p dst, cut at a UTF-8 character boundary to fit. */
-static void copy_text(char *dst, size_t cap, const char *src) {
-    size_t n = src ? strnlen(src, cap - 1) : 0;
-    if (src && src[n] != '\0')
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static void apply_registration(vk_person *p, const vk_desk_event *e) {
     vk_dose_row *r = &p->doses[e->dose - 1];
     int visits = status_of(p, e->dose) == VK_DOSE_POSTPONED ? r->visits : 0;
@@ -336,7 +326,7 @@ static void apply_registration(vk_person *p, const vk_desk_event *e) {
     r->dose = e->dose;
     r->status = VK_DOSE_REGISTERED;
     r->visits = visits + 1;
-    copy_text(r->registered_facility, sizeof r->registered_facility, e->facility);
+    vk_str_copy(r->registered_facility, sizeof r->registered_facility, e->facility);
     r->registered_at = e->occurred_at;
 }
 
@@ -357,7 +347,7 @@ static void apply_screening(vk_person *p, const vk_desk_event *e) {
     r->status = status_after(e->result);
     r->has_screening = true;
     r->screening_result = e->result;
-    copy_text(r->screening_facility, sizeof r->screening_facility, e->facility);
+    vk_str_copy(r->screening_facility, sizeof r->screening_facility, e->facility);
     r->screened_at = e->occurred_at;
     r->has_temperature = e->has_temperature;
     r->temperature_c = e->has_temperature ? e->temperature_c : 0.0f;
@@ -370,9 +360,9 @@ static void apply_screening(vk_person *p, const vk_desk_event *e) {
 static void apply_vaccination(vk_person *p, const vk_desk_event *e) {
     vk_dose_row *r = &p->doses[e->dose - 1];
     r->status = VK_DOSE_VACCINATED;
-    copy_text(r->vaccine, sizeof r->vaccine, e->vaccine);
-    copy_text(r->batch, sizeof r->batch, e->batch);
-    copy_text(r->vaccinating_facility, sizeof r->vaccinating_facility, e->facility);
+    vk_str_copy(r->vaccine, sizeof r->vaccine, e->vaccine);
+    vk_str_copy(r->batch, sizeof r->batch, e->batch);
+    vk_str_copy(r->vaccinating_facility, sizeof r->vaccinating_facility, e->facility);
     r->vaccinated_at = e->vaccinated_at;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "vk_grants.h"
 
+#include "vk_str.h"
 #include "vk_strmap.h"
 #include "vk_time.h"
 
@@ -62,10 +63,6 @@ size_t vk_grants_open(const vk_grants *s) {
 }
 size_t vk_grants_events(const vk_grants *s) {
     return vk_strmap_count(s->seen);
-}
-
-static void copy(char *dst, size_t len, const char *src) {
-    snprintf(dst, len, "%s", src ? src : "");
 }
 
 static long latest_of(const vk_grants *s, const char *user) {
@@ -139,8 +136,8 @@ vk_grants_outcome vk_grants_apply(vk_grants *s, const vk_access_event *e,
         old->g.revoked = true;
         old->closed_at = e->occurred_at;
         old->superseded = e->action == VK_ACCESS_GRANT;
-        copy(old->closed_by, sizeof old->closed_by, e->actor);
-        copy(old->close_event_id, sizeof old->close_event_id, e->event_id);
+        vk_str_copy(old->closed_by, sizeof old->closed_by, e->actor);
+        vk_str_copy(old->close_event_id, sizeof old->close_event_id, e->event_id);
         s->open--;
     }
     if (e->action != VK_ACCESS_GRANT)
@@ -148,12 +145,12 @@ vk_grants_outcome vk_grants_apply(vk_grants *s, const vk_access_event *e,
     slot *sl = &s->slots[s->n];
     memset(sl, 0, sizeof *sl);
     vk_grant *g = &sl->r.g;
-    copy(g->grant_event_id, sizeof g->grant_event_id, e->event_id);
-    copy(g->user_id, sizeof g->user_id, e->user_id);
-    copy(g->facility_code, sizeof g->facility_code, e->facility_code);
-    copy(g->district_code, sizeof g->district_code, e->district_code);
-    copy(g->role, sizeof g->role, e->role);
-    copy(g->granted_by, sizeof g->granted_by, e->actor);
+    vk_str_copy(g->grant_event_id, sizeof g->grant_event_id, e->event_id);
+    vk_str_copy(g->user_id, sizeof g->user_id, e->user_id);
+    vk_str_copy(g->facility_code, sizeof g->facility_code, e->facility_code);
+    vk_str_copy(g->district_code, sizeof g->district_code, e->district_code);
+    vk_str_copy(g->role, sizeof g->role, e->role);
+    vk_str_copy(g->granted_by, sizeof g->granted_by, e->actor);
     g->granted_at = e->occurred_at;
     g->has_valid_until = e->has_valid_until;
     g->valid_until = e->valid_until;

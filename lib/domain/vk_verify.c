@@ -4,15 +4,12 @@
 #include "vk_verify.h"
 
 #include "vk_rules.h"
+#include "vk_str.h"
 #include "vk_time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static void put(char *dst, size_t len, const char *src) {
-    snprintf(dst, len, "%s", src ? src : "");
-}
 
 static void put_date(char *dst, size_t len, bool has, int32_t days) {
     if (!has) {
@@ -30,8 +27,8 @@ static int list_changes(const vk_target *cur, const vk_target_changes *c,
     int n = 0;
     if (c->name) {
         out[n].field = "name";
-        put(out[n].old_value, sizeof out[n].old_value, cur ? cur->name : "");
-        put(out[n++].new_value, sizeof out[0].new_value, c->name);
+        vk_str_copy(out[n].old_value, sizeof out[n].old_value, cur ? cur->name : "");
+        vk_str_copy(out[n++].new_value, sizeof out[0].new_value, c->name);
     }
     if (c->has_birth_date) {
         out[n].field = "birth_date";
@@ -41,18 +38,18 @@ static int list_changes(const vk_target *cur, const vk_target_changes *c,
     if (c->sex) {
         out[n].field = "sex";
         char old[2] = {cur ? cur->sex : 0, 0}, new_sex[2] = {c->sex, 0};
-        put(out[n].old_value, sizeof out[n].old_value, old);
-        put(out[n++].new_value, sizeof out[0].new_value, new_sex);
+        vk_str_copy(out[n].old_value, sizeof out[n].old_value, old);
+        vk_str_copy(out[n++].new_value, sizeof out[0].new_value, new_sex);
     }
     if (c->phone) {
         out[n].field = "phone";
-        put(out[n].old_value, sizeof out[n].old_value, cur ? cur->phone : "");
-        put(out[n++].new_value, sizeof out[0].new_value, c->phone);
+        vk_str_copy(out[n].old_value, sizeof out[n].old_value, cur ? cur->phone : "");
+        vk_str_copy(out[n++].new_value, sizeof out[0].new_value, c->phone);
     }
     if (c->facility_code) {
         out[n].field = "facility_code";
-        put(out[n].old_value, sizeof out[n].old_value, cur ? cur->facility_code : "");
-        put(out[n++].new_value, sizeof out[0].new_value, c->facility_code);
+        vk_str_copy(out[n].old_value, sizeof out[n].old_value, cur ? cur->facility_code : "");
+        vk_str_copy(out[n++].new_value, sizeof out[0].new_value, c->facility_code);
     }
     if (c->has_scheduled_date) {
         out[n].field = "scheduled_date";
@@ -66,7 +63,7 @@ static int list_changes(const vk_target *cur, const vk_target_changes *c,
 /* Recomputes the two NIK flags from the target's values, keeping any other flag. */
 static void recompute_flags(vk_target *t) {
     char kept[sizeof t->flags] = "", copy[sizeof t->flags];
-    put(copy, sizeof copy, t->flags);
+    vk_str_copy(copy, sizeof copy, t->flags);
     size_t used = 0;
     for (char *save = NULL, *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
         if (strcmp(f, "NIK_BIRTH_DATE_MISMATCH") == 0 || strcmp(f, "NIK_SEX_MISMATCH") == 0)
@@ -91,7 +88,7 @@ static void recompute_flags(vk_target *t) {
                 used += (size_t)w;
         }
     }
-    put(t->flags, sizeof t->flags, kept);
+    vk_str_copy(t->flags, sizeof t->flags, kept);
 }
 
 /* Fills code and a printf-style reason and returns REJECTED. */
@@ -149,9 +146,9 @@ vk_verify_outcome vk_verify_apply(const vk_target *current, const char *served,
     const vk_target_changes *c = &req->changes;
     if (req->addition) {
         memset(out, 0, sizeof *out);
-        put(out->nik, sizeof out->nik, req->nik);
-        put(out->ticket, sizeof out->ticket, req->ticket);
-        put(out->origin, sizeof out->origin, "VERIFICATION");
+        vk_str_copy(out->nik, sizeof out->nik, req->nik);
+        vk_str_copy(out->ticket, sizeof out->ticket, req->ticket);
+        vk_str_copy(out->origin, sizeof out->origin, "VERIFICATION");
         if (!c->name || !c->has_birth_date || !req->ticket || !*req->ticket)
             return refuse("INCOMPLETE_ADDITION", code, code_len, reason, reason_len,
                           "an addition needs a name, a birth date and a ticket");
@@ -159,15 +156,15 @@ vk_verify_outcome vk_verify_apply(const vk_target *current, const char *served,
         *out = *current;
     }
     if (c->name)
-        put(out->name, sizeof out->name, c->name);
+        vk_str_copy(out->name, sizeof out->name, c->name);
     if (c->has_birth_date)
         out->birth_date = c->birth_date;
     if (c->sex)
         out->sex = c->sex;
     if (c->phone)
-        put(out->phone, sizeof out->phone, c->phone);
+        vk_str_copy(out->phone, sizeof out->phone, c->phone);
     if (c->facility_code)
-        put(out->facility_code, sizeof out->facility_code, c->facility_code);
+        vk_str_copy(out->facility_code, sizeof out->facility_code, c->facility_code);
     if (c->has_scheduled_date) {
         out->has_scheduled_date = true;
         out->scheduled_date = c->scheduled_date;

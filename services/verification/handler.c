@@ -20,6 +20,7 @@
 
 #include "vk_handler.h"
 #include "vk_rules.h"
+#include "vk_str.h"
 #include "vk_ticket.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
@@ -101,10 +102,6 @@ const verif_stats *verif_ctx_stats(const verif_ctx *c) {
 
 /* ---- Access events ---- */
 
-static void copy(char *dst, size_t len, const char *src) {
-    snprintf(dst, len, "%s", src ? src : "");
-}
-
 /* Decoded as the projector decodes it (services/projector: decode_access), field sizes
  * included, so both keep the same grants. */
 static verif_access_outcome access_apply(verif_ctx *c, const void *data, size_t len,
@@ -125,22 +122,22 @@ static verif_access_outcome access_apply(verif_ctx *c, const void *data, size_t 
         snprintf(note->reason, sizeof note->reason, "event_id is not a UUID");
         return VERIF_ACCESS_UNDECODABLE;
     }
-    copy(note->event_id, sizeof note->event_id, s);
+    vk_str_copy(note->event_id, sizeof note->event_id, s);
     vk_get_long(v, "occurred_at", &e.occurred_at);
     if (!vk_get_opt_str(v, "actor", &s) && s) {
-        copy(actor, sizeof actor, s);
+        vk_str_copy(actor, sizeof actor, s);
         has_actor = true;
     }
     vk_get_enum(v, "action", &action);
     e.action = action == 1 ? VK_ACCESS_REVOKE : VK_ACCESS_GRANT;
     note->action = action == 1 ? "REVOKE" : "GRANT";
     if (!vk_get_str(v, "user_id", &s))
-        copy(note->user_id, sizeof note->user_id, s);
+        vk_str_copy(note->user_id, sizeof note->user_id, s);
     if (!vk_get_str(v, "facility_code", &s))
-        copy(note->facility_code, sizeof note->facility_code, s);
+        vk_str_copy(note->facility_code, sizeof note->facility_code, s);
     district[0] = '\0';
     if (!vk_get_str(v, "district_code", &s))
-        copy(district, sizeof district, s);
+        vk_str_copy(district, sizeof district, s);
     vk_get_opt_long(v, "valid_until", &e.has_valid_until, &e.valid_until);
     e.event_id = note->event_id;
     e.actor = has_actor ? actor : NULL;
