@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# audit_dump — vaksin-dump, the range dump of design §6: three groups of ticket requests sent
+# audit_dump — vaksin-dump, the range dump of docs/design.md §6: three groups of ticket requests sent
 # about 1.5 s apart; a dump between two times taken in the gaps (as epoch milliseconds and as
 # ISO 8601 in WIB) returns exactly the middle group, a one-millisecond window exactly the messages
 # stamped in it, offsets exactly the offsets asked for. On Apache Kafka the window's start and end
@@ -40,49 +40,17 @@ submit() { # topic file
 }
 # same_ids EXPECTED_JSONL DUMP — "N same" when the dump holds exactly the expected event ids,
 # each once; else what is missing, extra or repeated.
-same_ids() {
-    "$PY" - "$1" "$2" <<'PY'
-import collections, json, sys
-want = {json.loads(l)["event_id"] for l in open(sys.argv[1])}
-got = collections.Counter(json.loads(l)["value"]["event_id"] for l in open(sys.argv[2]))
-missing, extra = want - set(got), set(got) - want
-dup = [k for k, n in got.items() if n > 1]
-print(f"{len(want)} same" if not (missing or extra or dup) else
-      f"missing={len(missing)} extra={len(extra)} repeated={len(dup)}")
-PY
-}
+same_ids() { "$PY" "$VK_SRC/tests/integration/checks/dump_same_ids.py" "$1" "$2"; }
 # same_positions REFERENCE_DUMP FILTER DUMP — "N same" when DUMP holds exactly the
 # (partition, offset) of REFERENCE_DUMP's messages m for which the Python expression FILTER
 # holds, each once; else what is missing, extra or repeated.
-same_positions() {
-    "$PY" - "$@" <<'PY'
-import collections, json, sys
-pos = lambda m: (m["partition"], m["offset"])
-want = {pos(m) for m in map(json.loads, open(sys.argv[1])) if eval(sys.argv[2])}
-got = collections.Counter(pos(m) for m in map(json.loads, open(sys.argv[3])))
-missing, extra = want - set(got), set(got) - want
-dup = [k for k, n in got.items() if n > 1]
-print(f"{len(want)} same" if not (missing or extra or dup) else
-      f"missing={sorted(missing)} extra={sorted(extra)} repeated={dup}")
-PY
-}
+same_positions() { "$PY" "$VK_SRC/tests/integration/checks/dump_same_positions.py" "$@"; }
 # count_where DUMP FILTER — how many messages m of DUMP the Python expression FILTER holds for.
 count_where() { "$PY" -c 'import json, sys; print(sum(1 for m in map(json.loads, open(sys.argv[1])) if eval(sys.argv[2])))' "$@"; }
 
 # ---- three groups of requests, times taken in the gaps ---------------------------------------
 # 24 people per group (valid NIKs, spread over the 8 partitions by key), explicit event ids.
-"$PY" - "$IT_TMP" <<'PY'
-import json, sys, uuid
-d = sys.argv[1]
-for g, name in enumerate("abc"):
-    with open(f"{d}/{name}.jsonl", "w") as f:
-        for i in range(24):
-            day, month, yy = 1 + i, 1 + g, 80 + i % 10
-            nik = f"327302{day:02d}{month:02d}{yy:02d}{100 * g + i + 1:04d}"
-            f.write(json.dumps({"event_id": str(uuid.uuid4()), "nik": nik, "name": "Budi Santoso",
-                                "birth_date": f"19{yy}-{month:02d}-{day:02d}", "sex": "L",
-                                "origin": "SISDMK"}) + "\n")
-PY
+"$PY" "$VK_SRC/tests/integration/checks/dump_request_groups.py" "$IT_TMP"
 submit $TOPIC "$IT_TMP/a.jsonl"
 sleep 0.75
 T1=$(now_ms)
@@ -188,28 +156,8 @@ ticket_done() {
 it_wait_until "vaksin-ticket refused 3 rows and ticketed $GOOD" 60 ticket_done
 
 dump "$IT_TMP/dead.jsonl" --topic vaksin.dead-letters
-it_eq "dead letters: error code, error and the decoded request" "ok" "$("$PY" - "$IT_TMP/dead.jsonl" <<'PY'
-import json, sys
-want = {"00000000-0000-4000-8000-000000000002": ("INVALID_NIK", "3273023208850001"),
-        "00000000-0000-4000-8000-000000000003": ("INVALID_NIK", "327302520585"),
-        "00000000-0000-4000-8000-000000000004": ("INVALID_PHONE", "3273021508800002")}
-seen, broken = {}, 0
-for m in map(json.loads, open(sys.argv[1])):
-    v = m["value"]
-    assert v["service"] == "vaksin-ticket" and v["error"] and v["topic"] == "vaksin.ticket.requests", m
-    if "payload" in m:
-        p = m["payload"]
-        assert "payload_error" not in m and p["event_id"] in want, m
-        code, nik = want[p["event_id"]]
-        assert v["error_code"] == code and p["nik"] == nik and p["name"] == "Siti Aminah", m
-        seen[p["event_id"]] = 1
-    else:
-        assert v["error_code"] == "DECODE" and m["payload_error"] and v["value"], m
-        broken += 1
-assert len(seen) == 3 and broken == 1, (seen, broken)
-print("ok")
-PY
-)"
+it_eq "dead letters: error code, error and the decoded request" "ok" \
+    "$("$PY" "$VK_SRC/tests/integration/checks/dump_dead_letters_decoded.py" "$IT_TMP/dead.jsonl")"
 dump "$IT_TMP/nik-dead.jsonl" --topic vaksin.dead-letters --nik $BAD_DAY
 it_eq "--nik on dead letters: by the refused request's NIK" "INVALID_NIK $BAD_DAY" \
     "$("$PY" -c 'import json,sys; print(" ".join("%s %s" % (m["value"]["error_code"], m["payload"]["nik"]) for m in map(json.loads, open(sys.argv[1]))))' "$IT_TMP/nik-dead.jsonl")"

@@ -131,14 +131,8 @@ it_check_sample_outcome "$csv_a.expected.json"
 # while registration resolves the first phase's tickets and the projector applies B.
 it_desk_day_generate "$csv_a" "$day" ${IT_DESK_EVENTS:+--events "$IT_DESK_EVENTS"}
 # B must not touch anyone of A or of the day, or its import would change the day's outcome.
-"$PY" - "$csv_a" "$csv_b" "$day" <<'PY' || it_fail "samples A and B (or the desk day) share NIKs"
-import csv, glob, json, sys
-nik = lambda p: {r["NIK"] for r in csv.DictReader(open(p))}
-a, b = nik(sys.argv[1]), nik(sys.argv[2])
-day = {json.loads(l).get("nik") for f in glob.glob(sys.argv[3] + "/phase-*/*.jsonl") for l in open(f)}
-shared = b & (a | day)
-sys.exit("shared: %s" % sorted(shared)[:5] if shared else 0)
-PY
+"$PY" "$VK_SRC/tests/integration/checks/samples_disjoint.py" "$csv_a" "$csv_b" "$day" ||
+    it_fail "samples A and B (or the desk day) share NIKs"
 "$VAKSIN_BIN/vaksin-import" "$csv_b" >"$IT_TMP/import-b.out" 2>"$IT_TMP/import-b.err" ||
     it_fail "import of B failed: $(tail -3 "$IT_TMP/import-b.err")"
 # behind NAME — from one vaksin-status look in $IT_TMP/status.txt, as it_behind reads it.
@@ -201,27 +195,5 @@ print(",".join(f"{k}:{v}" for k,v in sorted(c.items())))' "$csv_a.expected.json"
     "$(it_sql "select string_agg(d || ':' || n, ',' order by d) from (select left(nik, 4) d, count(*) n from target group by 1) x")"
 it_dead_letters >"$IT_TMP/dead-all.jsonl"
 it_eq "dead letters of the ticket requests by code (A + B)" \
-    "$("$PY" - "$csv_a.expected.json" "$csv_b.expected.json" <<'PY'
-import collections, json, sys
-code = {"NIK_LENGTH": "INVALID_NIK", "NIK_PROVINCE": "INVALID_NIK", "NIK_SERIAL": "INVALID_NIK",
-        "NIK_DATE": "INVALID_NIK", "PHONE_INVALID": "INVALID_PHONE", "NAME_EMPTY": "INVALID_NAME",
-        "NAME_DIGITS": "INVALID_NAME"}
-c = collections.Counter()
-for p in sys.argv[1:]:
-    for reason, n in json.load(open(p))["bad_by_reason"].items():
-        c[code[reason]] += n
-print(",".join(f"{k}:{n}" for k, n in sorted(c.items())))
-PY
-)" "$("$PY" - "$IT_TMP/dead-all.jsonl" <<'PY'
-import collections, json, sys
-seen, c = set(), collections.Counter()
-for line in open(sys.argv[1]):
-    v = json.loads(line)["value"]
-    if v["topic"] != "vaksin.ticket.requests" or v["event_id"] in seen:
-        continue
-    assert v["service"] == "vaksin-ticket" and v["value"] and v["error"], v
-    seen.add(v["event_id"])
-    c[v["error_code"]] += 1
-print(",".join(f"{k}:{n}" for k, n in sorted(c.items())))
-PY
-)"
+    "$("$PY" "$VK_SRC/tests/integration/checks/ticket_dead_letter_codes.py" --expected "$csv_a.expected.json" "$csv_b.expected.json")" \
+    "$("$PY" "$VK_SRC/tests/integration/checks/ticket_dead_letter_codes.py" "$IT_TMP/dead-all.jsonl")"

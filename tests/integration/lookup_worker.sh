@@ -40,26 +40,7 @@ stop_stubs() {
 trap 'lw_rc=$?; set +e; stop_stubs; (exit $lw_rc); it_teardown' EXIT
 
 # ---- people: JKN and Dukcapil agree on everyone but Budi's name; 1,000 more for the load ----
-"$PY" - "$IT_TMP" <<'PY'
-import sys
-d = sys.argv[1]
-rows = [("3273025205850001", "Siti Nurhaliza", "1985-05-12", "P")]
-load = []
-letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-for i in range(1000):
-    day, month, yy = 1 + i % 28, 1 + (i // 28) % 12, 60 + i % 40
-    nik = "3273%02d%02d%02d%02d%04d" % (1 + i % 9, day, month, yy, i + 1)
-    name = "Warga " + letters[i // 676 % 26] + letters[i // 26 % 26] + letters[i % 26] + "ANTO"
-    load.append((nik, name, "19%02d-%02d-%02d" % (yy, month, day), "L"))
-for f, budi in (("jkn", "Budi Santoso"), ("duk", "Budi Hartono Wijaya")):
-    with open("%s/%s_people.csv" % (d, f), "w") as out:
-        out.write("nik,name,birth_date,sex,card_no\n")
-        for r in rows + [("3273021003900002", budi, "1990-03-10", "L")] + load:
-            out.write(",".join(r) + ",0001234567890\n")
-with open(d + "/load_people.tsv", "w") as out:
-    for r in load:
-        out.write("\t".join(r) + "\n")
-PY
+"$PY" "$VK_SRC/tests/integration/checks/lookup_people.py" "$IT_TMP"
 
 (
     umask 077
@@ -221,15 +202,8 @@ unavailable_all() { (($(unavailable_now) >= 20)); }
 it_wait_until "20 UNAVAILABLE Enriched with retry_at" 60 unavailable_all
 retries() { "$VAKSIN_BIN/vaksin-dump" --topic vaksin.verification.lookups.retry 2>/dev/null; }
 retries >"$IT_TMP/retries.jsonl"
-it_eq "retry lookups: one per request, attempt 1, not_before set" "20 1 True" "$("$PY" - "$IT_TMP/retries.jsonl" "$IT_TMP/phase3.ids" <<'PY'
-import json, sys
-ids = set(open(sys.argv[2]).read().split())
-first = [json.loads(l)["value"] for l in open(sys.argv[1])]
-first = [v for v in first if v["request_id"] in ids and v["attempt"] == 1]
-print(len({v["request_id"] for v in first}), min(v["attempt"] for v in first),
-      all(v["not_before"] for v in first))
-PY
-)"
+it_eq "retry lookups: one per request, attempt 1, not_before set" "20 1 True" \
+    "$("$PY" "$VK_SRC/tests/integration/checks/retry_lookups.py" "$IT_TMP/retries.jsonl" "$IT_TMP/phase3.ids")"
 # ---- 4. both back: every request ends with a final verdict ----
 sleep 3 # a round of retries meets both sources still down
 start_stub bpjs bpjs jkn_people.csv -X stub.port="$BPJS_PORT"
@@ -253,18 +227,8 @@ control "$URL_bpjs" '{"latency_ms":100}'
 control "$URL_duk" '{"latency_ms":100}'
 before=$(stats "$URL_bpjs")
 : >"$IT_TMP/load.ids"
-"$PY" - "$IT_TMP/load_people.tsv" "$IT_TMP/load.jsonl" "$IT_TMP/load.ids" "$GRANT" <<'PY'
-import sys, uuid
-people, out, ids, grant = sys.argv[1:5]
-with open(out, "w") as o, open(ids, "w") as i:
-    for line in open(people):
-        nik, name, birth, sex = line.rstrip("\n").split("\t")
-        r = str(uuid.uuid4())
-        i.write(r + "\n")
-        o.write('{"actor":"officer.1","request_id":"%s","kind":"CORRECTION","nik":"%s",'
-                '"facility_code":"P3273020201","changes":{"name":"%s","birth_date":"%s"},'
-                '"reason":"load","grant":%s}\n' % (r, nik, name, birth, grant))
-PY
+"$PY" "$VK_SRC/tests/integration/checks/load_lookups.py" "$IT_TMP/load_people.tsv" "$IT_TMP/load.jsonl" \
+    "$IT_TMP/load.ids" "$GRANT"
 start_ms=$(date +%s%3N)
 submit "$IT_TMP/load.jsonl"
 wait_final "$IT_TMP/load.ids" 1000 90
@@ -295,33 +259,8 @@ echo "ok [$IT_NAME]: connections reused ($connections for $requests requests)"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$IT_TMP/tls.key" -out "$IT_TMP/tls.crt" \
     2>/dev/null || it_fail "openssl cannot make a certificate"
-"$PY" - "$IT_TMP/tls.crt" "$IT_TMP/tls.key" "$URL_bpjs" "$IT_TMP/tls.port" <<'PY' >>"$LOGS/tls-front.log" 2>&1 &
-import http.client, http.server, ssl, sys, urllib.parse
-cert, key, target, port_file = sys.argv[1:5]
-t = urllib.parse.urlsplit(target)
-class Front(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the worker expects
-    def do_GET(self):
-        up = http.client.HTTPConnection(t.hostname, t.port, timeout=10)
-        up.request("GET", self.path, headers={k: v for k, v in self.headers.items()})
-        r = up.getresponse()
-        body = r.read()
-        self.send_response(r.status)
-        self.send_header("Content-Type", r.getheader("Content-Type", "application/json"))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        up.close()
-    def log_message(self, *args):
-        pass
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-open(port_file + ".tmp", "w").write(str(srv.server_address[1]))
-__import__("os").rename(port_file + ".tmp", port_file)
-srv.serve_forever()
-PY
+"$PY" "$VK_SRC/tests/integration/checks/tls_front.py" "$IT_TMP/tls.crt" "$IT_TMP/tls.key" "$URL_bpjs" "$IT_TMP/tls.port" \
+    >>"$LOGS/tls-front.log" 2>&1 &
 STUB_PIDS+=($!)
 for ((i = 0; i < 50; i++)); do [[ -s "$IT_TMP/tls.port" ]] && break; sleep 0.1; done
 [[ -s "$IT_TMP/tls.port" ]] || it_fail "the TLS front did not start"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stubs_protocol — the stub servers (vaksin-stubs) speak design §8's two protocols over real
+# stubs_protocol — the stub servers (vaksin-stubs) speak docs/design.md §8's two protocols over real
 # HTTP, checked with tools that share no code with vaksin: curl signs and sends, openssl
 # decrypts the BPJS ciphertext, and a Python transcription of the reference LZ-String
 # decompressor reads the participant. Also: the Dukcapil per-element answer, credentials
@@ -111,53 +111,8 @@ openssl enc -d -aes-256-cbc -K "$key" -iv "${key:0:32}" -a -A -in "$IT_TMP/found
 grep -qE '^[A-Za-z0-9+$-]+$' "$IT_TMP/found.lz" ||
     it_fail "the plaintext is not LZ-String's URI alphabet: $(head -c 80 "$IT_TMP/found.lz")"
 # decompressFromEncodedURIComponent, transcribed from the reference lz-string (MIT).
-peserta_json=$("$PY" - "$IT_TMP/found.lz" <<'PY'
-import json, sys
-ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$"
-s = open(sys.argv[1]).read().strip().replace(" ", "+")
-val = lambda i: ALPHA.index(s[i]) if i < len(s) else 0
-st = {"val": val(0), "pos": 32, "idx": 1}
-def bits(n):
-    out, power = 0, 1
-    while power != 1 << n:
-        b = st["val"] & st["pos"]
-        st["pos"] >>= 1
-        if st["pos"] == 0:
-            st["pos"], st["val"] = 32, val(st["idx"])
-            st["idx"] += 1
-        out |= power if b else 0
-        power <<= 1
-    return out
-d = {0: 0, 1: 1, 2: 2}
-size, enlarge, nbits = 4, 4, 3
-c = bits(2)
-assert c in (0, 1), "empty or corrupt stream"
-w = chr(bits(8 if c == 0 else 16))
-d[3] = w
-out = [w]
-while True:
-    assert st["idx"] <= len(s), "truncated stream"
-    c = bits(nbits)
-    if c in (0, 1):
-        d[size] = chr(bits(8 if c == 0 else 16))
-        c, size, enlarge = size, size + 1, enlarge - 1
-    elif c == 2:
-        break
-    if enlarge == 0:
-        enlarge, nbits = 1 << nbits, nbits + 1
-    entry = d[c] if c in d else (w + w[0] if c == size else None)
-    assert entry is not None, "bad dictionary reference"
-    out.append(entry)
-    d[size] = w + entry[0]
-    size, enlarge, w = size + 1, enlarge - 1, entry
-    if enlarge == 0:
-        enlarge, nbits = 1 << nbits, nbits + 1
-text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-p = json.loads(text)["peserta"]
-print("|".join([p["nik"], p["nama"], str(p["noKartu"]), p["sex"], p["tglLahir"],
-                p["statusPeserta"]["kode"], p["statusPeserta"]["keterangan"]]))
-PY
-) || it_fail "the decrypted plaintext does not decompress to JSON"
+peserta_json=$("$PY" "$VK_SRC/tests/integration/checks/lz_string_peserta.py" "$IT_TMP/found.lz") ||
+    it_fail "the decrypted plaintext does not decompress to JSON"
 it_eq "known NIK: participant" "5171014506900002|Ni Luh Putu Ayu Déwi|0009876543210|P|1990-06-05|0|AKTIF" \
     "$peserta_json"
 

@@ -11,42 +11,7 @@ source "$(dirname "$0")/lib.sh"
 it_setup
 
 # Ten people for the race and six for the cases, all in kab/kota 3273 (Kota Bandung).
-"$PY" - "$IT_TMP" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-def nik(i, day, month, yy, female):
-    return "327302%02d%02d%02d%04d" % (day + (40 if female else 0), month, yy, i)
-NAMES = ["AGUS SALIM", "DEWI SARTIKA", "BUDI SANTOSO", "SITI AMINAH", "JOKO WIDODO",
-         "RINA WATI", "ADI NUGROHO", "SRI MULYANI", "HADI PURNOMO", "TUTI ALAWIYAH",
-         "YUSUF HABIBI", "NUR HALIZA", "BAMBANG SUTEJO", "ANI YUDHOYONO", "EKO PRASETYO",
-         "LINA MARLINA"]
-people = []
-for i in range(1, 17):
-    female = i % 2 == 0
-    day, month, yy = 1 + i, 1 + i % 12, 80 + i % 10
-    bd = "19%02d-%02d-%02d" % (yy, month, day)
-    people.append((nik(i, day, month, yy, female), NAMES[i - 1], bd, "P" if female else "L"))
-# Targets: person 1 imported with a wrong birth date (the NIK says otherwise: flagged).
-with open(os.path.join(d, "tickets.jsonl"), "w") as f:
-    for k, (n, name, bd, sex) in enumerate(people):
-        # wrong in the import: person 1's, 5's and 6's birth dates, person 4's name
-        imported = "1979-12-31" if k in (0, 4, 5) else bd
-        f.write(json.dumps({"nik": n, "name": "SITI AMINAH BINTI" if k == 3 else name,
-                            "birth_date": imported, "sex": sex,
-                            "phone": "0813%08d" % k, "facility_code": "P3273020201",
-                            "origin": "SISDMK", "source": "sisdmk-import"}) + "\n")
-os.makedirs(os.path.join(d, "run", "people"), exist_ok=True)
-for src in ("jkn", "dukcapil"):
-    with open(os.path.join(d, "run", "people", src + ".csv"), "w") as f:
-        f.write("nik,name,birth_date,sex,card_no\n")
-        for k, (n, name, bd, sex) in enumerate(people):
-            if src == "jkn" and k == 1:
-                continue  # JKN does not know person 2
-            f.write("%s,%s,%s,%s,%s\n" % (n, name, bd, sex, "%013d" % k if src == "jkn" else ""))
-with open(os.path.join(d, "people.tsv"), "w") as f:
-    for n, name, bd, sex in people:
-        f.write("%s\t%s\t%s\t%s\n" % (n, name, bd, sex))
-PY
+"$PY" "$VK_SRC/tests/integration/checks/verification_people.py" "$IT_TMP"
 mapfile -t NIK < <(cut -f1 "$IT_TMP/people.tsv")
 BD=($(cut -f3 "$IT_TMP/people.tsv"))
 
