@@ -1,5 +1,6 @@
 /*
- * verification.c — how the projector records target-data verification (the 1.5.0 feature):
+ * family_verification.c — the verification family: how the projector records target-data
+ * verification (the 1.5.0 feature):
  *
  *   VerificationPending   (vaksin-verification authorized the actor) → a verification row,
  *                         PENDING, with the request, the actor and the grant;
@@ -20,7 +21,6 @@
 #include "batch.h"
 
 #include "vk_codec.h"
-#include "vk_handler.h"
 #include "vk_log.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
@@ -78,6 +78,14 @@ typedef struct vstate {
     int n_ch;
 } vstate;
 
+/* The family's state: the verification rows of the batch, by request id. */
+typedef struct vfam {
+    int cap;
+    vstate *vs; /* room for cap rows: every verification event adds at most one */
+    int n_vs;
+    vk_strmap *by_request;
+} vfam;
+
 /* ---- Decoding ---- */
 
 static char *to_json(const avro_value_t *v) {
@@ -95,14 +103,15 @@ static void decode_changes(const avro_value_t *pl, vevent *v) {
     int sex = -1;
     vk_target_changes *ch = &v->ch;
     if (!vk_get_opt_str(&c, "name", &s) && s)
-        copy_str(v->name, sizeof v->name, s), ch->name = v->name;
+        vk_str_copy(v->name, sizeof v->name, s), ch->name = v->name;
     vk_get_opt_int(&c, "birth_date", &ch->has_birth_date, &ch->birth_date);
     if (!vk_get_opt_enum(&c, "sex", &sex) && sex >= 0)
         ch->sex = sex == 0 ? 'L' : 'P';
     if (!vk_get_opt_str(&c, "phone", &s) && s)
-        copy_str(v->phone, sizeof v->phone, s), ch->phone = v->phone;
+        vk_str_copy(v->phone, sizeof v->phone, s), ch->phone = v->phone;
     if (!vk_get_opt_str(&c, "facility_code", &s) && s)
-        copy_str(v->new_facility, sizeof v->new_facility, s), ch->facility_code = v->new_facility;
+        vk_str_copy(v->new_facility, sizeof v->new_facility, s),
+            ch->facility_code = v->new_facility;
     vk_get_opt_int(&c, "scheduled_date", &ch->has_scheduled_date, &ch->scheduled_date);
     v->changes_json = to_json(&c);
 }
@@ -113,11 +122,11 @@ static void decode_grant(const avro_value_t *pl, vevent *v) {
     if (vk_get_field(pl, "grant", &g) || vk_get_str(&g, "grant_event_id", &s))
         return;
     v->has_grant = vk_uuid_parse(s, (uint8_t[16]){0}) == 0;
-    copy_str(v->grant_event_id, sizeof v->grant_event_id, s);
+    vk_str_copy(v->grant_event_id, sizeof v->grant_event_id, s);
     if (!vk_get_str(&g, "district_code", &s))
-        copy_str(v->grant_district, sizeof v->grant_district, s);
+        vk_str_copy(v->grant_district, sizeof v->grant_district, s);
     if (!vk_get_opt_str(&g, "granted_by", &s) && s)
-        copy_str(v->granted_by, sizeof v->granted_by, s);
+        vk_str_copy(v->granted_by, sizeof v->granted_by, s);
     vk_get_long(&g, "granted_at", &v->granted_at);
 }
 
@@ -187,14 +196,14 @@ static void evidence_words(const avro_value_t *evidence, char *words, size_t len
     }
 }
 
-void verification_decode(pevent *e, const avro_value_t *pl) {
+static void decode(pevent *e, const avro_value_t *pl) {
     vevent *v = calloc(1, sizeof *v);
     if (!v) {
         e->type = EV_UNDECODABLE;
         snprintf(e->reason, sizeof e->reason, "out of memory decoding a verification event");
         return;
     }
-    e->v = v;
+    e->as.verification = v;
     v->verdict = -1;
     const char *s;
     int kind = 0;
@@ -203,27 +212,27 @@ void verification_decode(pevent *e, const avro_value_t *pl) {
         e->type = EV_UNDECODABLE;
         return;
     }
-    copy_str(v->request_id, sizeof v->request_id, s);
+    vk_str_copy(v->request_id, sizeof v->request_id, s);
     vk_get_enum(pl, "kind", &kind);
     v->addition = kind == 1;
     if (!vk_get_str(pl, "facility_code", &s))
-        copy_str(v->facility, sizeof v->facility, s);
+        vk_str_copy(v->facility, sizeof v->facility, s);
     if (!vk_get_opt_str(pl, "reason", &s) && s) {
-        copy_str(v->request_reason, sizeof v->request_reason, s);
+        vk_str_copy(v->request_reason, sizeof v->request_reason, s);
         v->has_request_reason = true;
     }
     decode_changes(pl, v);
     if (e->type == EV_VERIFICATION_REFUSED) {
         if (!vk_get_str(pl, "code", &s))
-            copy_str(v->refusal_code, sizeof v->refusal_code, s);
+            vk_str_copy(v->refusal_code, sizeof v->refusal_code, s);
         if (!vk_get_str(pl, "refusal", &s))
-            copy_str(v->refusal, sizeof v->refusal, s);
+            vk_str_copy(v->refusal, sizeof v->refusal, s);
         return;
     }
     decode_grant(pl, v);
     if (e->type == EV_VERIFICATION_PENDING) {
         if (!vk_get_opt_str(pl, "ticket", &s) && s)
-            copy_str(v->ticket, sizeof v->ticket, s);
+            vk_str_copy(v->ticket, sizeof v->ticket, s);
         return;
     }
     avro_value_t evidence;
@@ -236,42 +245,46 @@ void verification_decode(pevent *e, const avro_value_t *pl) {
     }
 }
 
-void verification_event_free(pevent *e) {
-    if (!e->v)
+static void release(pevent *e) {
+    vevent *v = e->as.verification;
+    if (!v)
         return;
-    free(e->v->changes_json);
-    free(e->v->evidence_json);
-    free(e->v);
-    e->v = NULL;
+    free(v->changes_json);
+    free(v->evidence_json);
+    free(v);
+    e->as.verification = NULL;
 }
 
 /* ---- Loading ---- */
 
-static vstate *find(projector *p, const char *request_id) {
+static vstate *find(vfam *p, const char *request_id) {
     long i;
     return vk_strmap_get(p->by_request, request_id, &i) ? &p->vs[i] : NULL;
 }
 
 /* p->vs has room for p->cap rows and every verification event of a batch (p->cap at most) adds
  * at most one (loaded or created), so it cannot fill up. */
-static vstate *add(projector *p, const char *request_id, const char *nik) {
+static vstate *add(vfam *p, const char *request_id, const char *nik) {
     vstate *s = &p->vs[p->n_vs];
     memset(s, 0, sizeof *s);
-    copy_str(s->request_id, sizeof s->request_id, request_id);
-    copy_str(s->nik, sizeof s->nik, nik);
+    vk_str_copy(s->request_id, sizeof s->request_id, request_id);
+    vk_str_copy(s->nik, sizeof s->nik, nik);
     s->verdict = -1;
     vk_strmap_put(p->by_request, request_id, p->n_vs++);
     return s;
 }
 
-int verification_load(projector *p, PGconn *db) {
+/* The verification rows the batch's requests refer to (one query), then the tickets of its
+ * additions, whose owners must be known before an addition takes a ticket number. */
+static int load(void *st, batch *b, PGconn *db) {
+    vfam *p = st;
     vk_buf ids = VK_BUF_INIT;
     vk_buf_append(&ids, "{", 1);
     int k = 0;
-    for (int i = 0; i < p->n; i++)
-        if (p->ev[i].v && p->ev[i].type != EV_UNDECODABLE) {
+    for (int i = 0; i < b->n; i++)
+        if (b->ev[i].fam == &family_verification && b->ev[i].type != EV_UNDECODABLE) {
             vk_buf_append_str(&ids, k++ ? "," : "");
-            vk_array_elem(&ids, p->ev[i].v->request_id);
+            vk_array_elem(&ids, b->ev[i].as.verification->request_id);
         }
     vk_buf_append(&ids, "}", 2);
     int rc = 0;
@@ -289,57 +302,50 @@ int verification_load(projector *p, PGconn *db) {
             vstate *s = add(p, col(r, i, 0), col(r, i, 1));
             s->loaded = true;
             s->addition = strcmp(col(r, i, 2), "ADDITION") == 0;
-            copy_str(s->status, sizeof s->status, col(r, i, 3));
-            copy_str(s->ticket, sizeof s->ticket, col(r, i, 4));
+            vk_str_copy(s->status, sizeof s->status, col(r, i, 3));
+            vk_str_copy(s->ticket, sizeof s->ticket, col(r, i, 4));
             s->lookups = atoi(col(r, i, 5));
         }
         PQclear(r);
     }
     vk_buf_free(&ids);
-    return rc;
-}
-
-int verification_tickets(projector *p, vk_buf *b, int already) {
-    int k = 0;
-    for (int i = 0; i < p->n; i++) {
-        const pevent *e = &p->ev[i];
-        if (e->type == EV_VERIFICATION_PENDING && e->v->addition && e->v->ticket[0]) {
-            vk_buf_append_str(b, already + k++ ? "," : "");
-            vk_array_elem(b, e->v->ticket);
-        }
+    for (int i = 0; i < b->n; i++) {
+        const pevent *e = &b->ev[i];
+        if (e->type == EV_VERIFICATION_PENDING && e->as.verification->addition &&
+            e->as.verification->ticket[0])
+            persons_want_ticket(b, e->as.verification->ticket);
     }
     for (int i = 0; i < p->n_vs; i++)
-        if (p->vs[i].loaded && p->vs[i].addition && p->vs[i].ticket[0]) {
-            vk_buf_append_str(b, already + k++ ? "," : "");
-            vk_array_elem(b, p->vs[i].ticket);
-        }
-    return k;
+        if (p->vs[i].loaded && p->vs[i].addition && p->vs[i].ticket[0])
+            persons_want_ticket(b, p->vs[i].ticket);
+    return rc;
 }
 
 /* ---- Deciding ---- */
 
 /* A row made by this batch from a Pending or Refused (or an Enriched whose Pending is missing). */
-static vstate *create(projector *p, pevent *e, const char *status) {
-    vstate *s = add(p, e->v->request_id, e->nik);
+static vstate *create_row(vfam *p, pevent *e, const char *status) {
+    const vevent *v = e->as.verification;
+    vstate *s = add(p, v->request_id, e->nik);
     s->is_new = s->dirty = true;
     s->origin = e;
-    s->addition = e->v->addition;
-    copy_str(s->status, sizeof s->status, status);
-    copy_str(s->ticket, sizeof s->ticket, e->v->ticket);
+    s->addition = v->addition;
+    vk_str_copy(s->status, sizeof s->status, status);
+    vk_str_copy(s->ticket, sizeof s->ticket, v->ticket);
     return s;
 }
 
 static void touch(vstate *s, const pevent *e) {
     s->dirty = true;
-    copy_str(s->last_event_id, sizeof s->last_event_id, e->event_id);
+    vk_str_copy(s->last_event_id, sizeof s->last_event_id, e->event_id);
     s->updated_at = msg_time(e->m);
 }
 
 static void decide_final(vstate *s, const pevent *e, const char *status, const char *code,
                          const char *reason) {
-    copy_str(s->status, sizeof s->status, status);
-    copy_str(s->code, sizeof s->code, code);
-    copy_str(s->reason, sizeof s->reason, reason);
+    vk_str_copy(s->status, sizeof s->status, status);
+    vk_str_copy(s->code, sizeof s->code, code);
+    vk_str_copy(s->reason, sizeof s->reason, reason);
     s->has_decided_at = true;
     s->decided_at = msg_time(e->m);
     s->decided = true;
@@ -362,11 +368,11 @@ static const char *served(const pstate *ps, char *out, size_t len) {
     return NULL;
 }
 
-static void apply_enriched(projector *p, pevent *e) {
-    vevent *v = e->v;
+static void apply_enriched(vfam *p, batch *b, pevent *e) {
+    vevent *v = e->as.verification;
     vstate *s = find(p, v->request_id);
     if (!s) /* its Pending is missing from the log: the row starts from this event */
-        s = create(p, e, "PENDING");
+        s = create_row(p, e, "PENDING");
     if (strcmp(s->status, "PENDING") != 0) {
         e->out = OUT_UNCHANGED; /* decided before: a late or repeated lookup changes nothing */
         return;
@@ -378,7 +384,7 @@ static void apply_enriched(projector *p, pevent *e) {
     s->has_retry_at = v->has_retry_at;
     s->retry_at = v->retry_at;
 
-    pstate *ps = state_of(p, e->nik);
+    pstate *ps = persons_get(b, e->nik);
     char where[256], code[32], reason[1024];
     vk_verify_request rq;
     memset(&rq, 0, sizeof rq);
@@ -392,20 +398,18 @@ static void apply_enriched(projector *p, pevent *e) {
     vk_verify_outcome out =
         vk_verify_apply(ps->exists ? &ps->t : NULL, served(ps, where, sizeof where), &rq, &next,
                         s->ch, &s->n_ch, code, sizeof code, reason, sizeof reason);
-    long owner;
-    if (out == VK_VERIFY_APPLIED && s->addition &&
-        vk_strmap_get(p->by_ticket, next.ticket, &owner)) {
+    if (out == VK_VERIFY_APPLIED && s->addition && persons_ticket_taken(b, next.ticket)) {
         out = VK_VERIFY_REJECTED;
-        copy_str(code, sizeof code, "TICKET_COLLISION");
-        copy_str(reason, sizeof reason,
-                 "the ticket number derived for this NIK already belongs to another NIK; not "
-                 "merged — report to the vaksin operators");
+        vk_str_copy(code, sizeof code, "TICKET_COLLISION");
+        vk_str_copy(reason, sizeof reason,
+                    "the ticket number derived for this NIK already belongs to another NIK; not "
+                    "merged — report to the vaksin operators");
         vk_error("msg=\"ticket collision on addition\" nik=%s ticket=%s", e->nik, next.ticket);
     }
     switch (out) {
     case VK_VERIFY_PENDING:
-        copy_str(s->code, sizeof s->code, code);
-        copy_str(s->reason, sizeof s->reason, reason);
+        vk_str_copy(s->code, sizeof s->code, code);
+        vk_str_copy(s->reason, sizeof s->reason, reason);
         e->out = OUT_APPLIED;
         return;
     case VK_VERIFY_REJECTED:
@@ -426,50 +430,55 @@ static void apply_enriched(projector *p, pevent *e) {
     ps->t = next;
     if (!ps->exists) {
         ps->exists = ps->created = true;
-        copy_str(ps->created_event_id, sizeof ps->created_event_id, e->event_id);
+        vk_str_copy(ps->created_event_id, sizeof ps->created_event_id, e->event_id);
         ps->created_at = e->occurred_at;
-        vk_strmap_put(p->by_ticket, next.ticket, ps - p->st);
+        persons_take_ticket(b, ps);
     } else {
         ps->updated = true;
-        copy_str(ps->updated_event_id, sizeof ps->updated_event_id, e->event_id);
+        vk_str_copy(ps->updated_event_id, sizeof ps->updated_event_id, e->event_id);
         ps->updated_at = msg_time(e->m);
     }
     e->out = OUT_APPLIED;
 }
 
-void verification_apply(projector *p, pevent *e) {
+static void apply(void *st, batch *b, pevent *e) {
+    vfam *p = st;
+    const vevent *v = e->as.verification;
     if (e->type == EV_VERIFICATION_ENRICHED) {
-        apply_enriched(p, e);
+        apply_enriched(p, b, e);
         return;
     }
-    if (find(p, e->v->request_id)) {
+    if (find(p, v->request_id)) {
         e->out = OUT_UNCHANGED; /* the same request recorded before */
         return;
     }
     if (e->type == EV_VERIFICATION_PENDING) {
-        vstate *s = create(p, e, "PENDING");
+        vstate *s = create_row(p, e, "PENDING");
         touch(s, e);
-        copy_str(s->reason, sizeof s->reason,
-                 "authorized; waiting for evidence from JKN and Dukcapil");
+        vk_str_copy(s->reason, sizeof s->reason,
+                    "authorized; waiting for evidence from JKN and Dukcapil");
         e->out = OUT_APPLIED;
         return;
     }
-    vstate *s = create(p, e, "REJECTED");
+    vstate *s = create_row(p, e, "REJECTED");
     touch(s, e);
-    decide_final(s, e, "REJECTED", e->v->refusal_code, e->v->refusal);
+    decide_final(s, e, "REJECTED", v->refusal_code, v->refusal);
     s->n_ch = 0; /* never looked at: nothing to compare */
-    reject(e, e->v->refusal_code, e->v->refusal);
+    reject(e, v->refusal_code, v->refusal);
 }
 
 /* ---- Writing ---- */
 
-int verification_staging(PGconn *db) {
-    return vk_pg_exec(db, "CREATE TEMP TABLE IF NOT EXISTS verification_upd ("
-                          " request_id uuid, status text, reason_code text, reason text,"
-                          " verdict text, evidence jsonb, lookups int, retry_at timestamptz,"
-                          " decided_at timestamptz, last_event_id uuid, updated_at timestamptz)"
-                          " ON COMMIT DELETE ROWS");
-}
+#define VERIFICATION_UPD_COLUMNS                                                                   \
+    "(request_id, status, reason_code, reason, verdict, evidence, lookups, retry_at, decided_at,"  \
+    " last_event_id, updated_at)"
+
+static const char *const staging[] = {
+    "CREATE TEMP TABLE IF NOT EXISTS verification_upd (request_id uuid, status text,"
+    " reason_code text, reason text, verdict text, evidence jsonb, lookups int,"
+    " retry_at timestamptz, decided_at timestamptz, last_event_id uuid, updated_at timestamptz)"
+    " ON COMMIT DELETE ROWS",
+    NULL};
 
 static const char *verdict_name_or_empty(int v) {
     return v >= 0 ? vk_verdict_name((vk_verdict)v) : "";
@@ -487,14 +496,14 @@ static void copy_mutable(vk_buf *b, const vstate *s) {
     vk_copy_eol(b);
 }
 
-static int write_new(projector *p, PGconn *db, vk_buf *b) {
+static int write_new(vfam *p, PGconn *db, vk_buf *b) {
     vk_buf_reset(b);
     for (int i = 0; i < p->n_vs; i++) {
         const vstate *s = &p->vs[i];
         if (!s->is_new)
             continue;
         const pevent *e = s->origin;
-        const vevent *v = e->v;
+        const vevent *v = e->as.verification;
         vk_copy_text(b, s->request_id), vk_copy_sep(b), vk_copy_text(b, s->nik), vk_copy_sep(b);
         vk_copy_text(b, s->addition ? "ADDITION" : "CORRECTION"), vk_copy_sep(b);
         copy_opt(b, v->facility), vk_copy_sep(b), copy_opt(b, e->has_actor ? e->actor : "");
@@ -519,7 +528,7 @@ static int write_new(projector *p, PGconn *db, vk_buf *b) {
                       b);
 }
 
-static int write_updates(projector *p, PGconn *db, vk_buf *b) {
+static int write_updates(vfam *p, PGconn *db, vk_buf *b) {
     vk_buf_reset(b);
     for (int i = 0; i < p->n_vs; i++) {
         const vstate *s = &p->vs[i];
@@ -530,7 +539,7 @@ static int write_updates(projector *p, PGconn *db, vk_buf *b) {
     }
     if (b->len == 0)
         return 0;
-    return vk_pg_copy(db, "COPY verification_upd FROM STDIN", b) ||
+    return vk_pg_copy(db, "COPY verification_upd " VERIFICATION_UPD_COLUMNS " FROM STDIN", b) ||
                    vk_pg_exec(db, "UPDATE verification v SET status = u.status,"
                                   " reason_code = u.reason_code, reason = u.reason,"
                                   " verdict = u.verdict, evidence = u.evidence,"
@@ -542,7 +551,7 @@ static int write_updates(projector *p, PGconn *db, vk_buf *b) {
                : 0;
 }
 
-static int write_changes(projector *p, PGconn *db, vk_buf *b) {
+static int write_changes(vfam *p, PGconn *db, vk_buf *b) {
     vk_buf_reset(b);
     for (int i = 0; i < p->n_vs; i++) {
         const vstate *s = &p->vs[i];
@@ -563,27 +572,59 @@ static int write_changes(projector *p, PGconn *db, vk_buf *b) {
                       b);
 }
 
-int verification_write(projector *p, PGconn *db) {
+static int write(void *st, batch *bt, PGconn *db) {
+    vfam *p = st;
     if (p->n_vs == 0)
         return 0;
-    return write_new(p, db, &p->copy) || write_updates(p, db, &p->copy) ||
-                   write_changes(p, db, &p->copy)
+    return write_new(p, db, &bt->copy) || write_updates(p, db, &bt->copy) ||
+                   write_changes(p, db, &bt->copy)
                ? -1
                : 0;
 }
 
-int verification_init(projector *p) {
-    p->by_request = vk_strmap_new((size_t)p->cap);
-    p->vs = calloc((size_t)p->cap, sizeof *p->vs);
-    return p->by_request && p->vs ? 0 : -1;
+static void destroy(void *st) {
+    vfam *p = st;
+    if (!p)
+        return;
+    vk_strmap_destroy(p->by_request);
+    free(p->vs);
+    free(p);
 }
 
-void verification_reset(projector *p) {
+static void *create(int cap, const vk_catalog *catalog) {
+    (void)catalog;
+    vfam *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cap = cap;
+    p->by_request = vk_strmap_new((size_t)cap);
+    p->vs = calloc((size_t)cap, sizeof *p->vs);
+    if (!p->by_request || !p->vs) {
+        destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void reset(void *st) {
+    vfam *p = st;
     vk_strmap_clear(p->by_request);
     p->n_vs = 0;
 }
 
-void verification_free(projector *p) {
-    vk_strmap_destroy(p->by_request);
-    free(p->vs);
-}
+const vk_family family_verification = {
+    .name = "verification",
+    .first_type = EV_VERIFICATION_PENDING,
+    .last_type = EV_VERIFICATION_REFUSED,
+    .reads_target = true,
+    .reads_doses = true,
+    .staging = staging,
+    .create = create,
+    .destroy = destroy,
+    .decode = decode,
+    .release = release,
+    .reset = reset,
+    .load = load,
+    .apply = apply,
+    .write = write,
+};
