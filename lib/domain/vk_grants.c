@@ -114,6 +114,28 @@ static int reserve_slot(vk_grants *s) {
     return 0;
 }
 
+void vk_grant_record_open(vk_grant_record *r, const vk_access_event *e) {
+    memset(r, 0, sizeof *r);
+    vk_grant *g = &r->g;
+    vk_str_copy(g->grant_event_id, sizeof g->grant_event_id, e->event_id);
+    vk_str_copy(g->user_id, sizeof g->user_id, e->user_id);
+    vk_str_copy(g->facility_code, sizeof g->facility_code, e->facility_code);
+    vk_str_copy(g->district_code, sizeof g->district_code, e->district_code);
+    vk_str_copy(g->role, sizeof g->role, e->role);
+    vk_str_copy(g->granted_by, sizeof g->granted_by, e->actor);
+    g->granted_at = e->occurred_at;
+    g->has_valid_until = e->has_valid_until;
+    g->valid_until = e->valid_until;
+}
+
+void vk_grant_record_close(vk_grant_record *r, const vk_access_event *e) {
+    r->g.revoked = true;
+    r->closed_at = e->occurred_at;
+    r->superseded = e->action == VK_ACCESS_GRANT;
+    vk_str_copy(r->closed_by, sizeof r->closed_by, e->actor);
+    vk_str_copy(r->close_event_id, sizeof r->close_event_id, e->event_id);
+}
+
 vk_grants_outcome vk_grants_apply(vk_grants *s, const vk_access_event *e,
                                   const char *facility_district, char *code, size_t code_len,
                                   char *reason, size_t reason_len) {
@@ -132,28 +154,15 @@ vk_grants_outcome vk_grants_apply(vk_grants *s, const vk_access_event *e,
     if (out == VK_ACCESS_REFUSED)
         return VK_GRANTS_REFUSED;
     if (replaced >= 0) {
-        vk_grant_record *old = &s->slots[s->scratch_idx[replaced]].r;
-        old->g.revoked = true;
-        old->closed_at = e->occurred_at;
-        old->superseded = e->action == VK_ACCESS_GRANT;
-        vk_str_copy(old->closed_by, sizeof old->closed_by, e->actor);
-        vk_str_copy(old->close_event_id, sizeof old->close_event_id, e->event_id);
+        vk_grant_record_close(&s->slots[s->scratch_idx[replaced]].r, e);
         s->open--;
     }
     if (e->action != VK_ACCESS_GRANT)
         return VK_GRANTS_APPLIED;
     slot *sl = &s->slots[s->n];
     memset(sl, 0, sizeof *sl);
-    vk_grant *g = &sl->r.g;
-    vk_str_copy(g->grant_event_id, sizeof g->grant_event_id, e->event_id);
-    vk_str_copy(g->user_id, sizeof g->user_id, e->user_id);
-    vk_str_copy(g->facility_code, sizeof g->facility_code, e->facility_code);
-    vk_str_copy(g->district_code, sizeof g->district_code, e->district_code);
-    vk_str_copy(g->role, sizeof g->role, e->role);
-    vk_str_copy(g->granted_by, sizeof g->granted_by, e->actor);
-    g->granted_at = e->occurred_at;
-    g->has_valid_until = e->has_valid_until;
-    g->valid_until = e->valid_until;
+    vk_grant_record_open(&sl->r, e);
+    const vk_grant *g = &sl->r.g;
     sl->prev = latest_of(s, g->user_id);
     /* Keyed by the stored (possibly truncated) user id, as the projector stores it. */
     if (vk_strmap_put(s->by_user, g->user_id, (long)s->n))

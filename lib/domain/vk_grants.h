@@ -36,6 +36,11 @@ typedef struct vk_grant_record {
     bool superseded; /* closed by a later GRANT for the same facility, not by a REVOKE */
 } vk_grant_record;
 
+/** @brief The grant an accepted GRANT event makes (what vk_access_apply allowed). */
+void vk_grant_record_open(vk_grant_record *r, const vk_access_event *e);
+/** @brief Closes @p r by an accepted event: a REVOKE, or a GRANT that supersedes it. */
+void vk_grant_record_close(vk_grant_record *r, const vk_access_event *e);
+
 typedef struct vk_grants vk_grants;
 
 /** @brief An empty store. NULL when out of memory. */

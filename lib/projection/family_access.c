@@ -7,17 +7,17 @@
 #include "batch.h"
 
 #include "vk_facility.h"
+#include "vk_grants.h"
 #include "vk_value.h"
 
 #include <string.h>
 
-/* A grant during the batch: loaded (active ones of the batch's users) or made by it. */
+/* A grant during the batch: loaded (active ones of the batch's users) or made by it. Records
+ * are opened and closed as vaksin-verification's store does it (lib/domain/vk_grants.c). */
 typedef struct bgrant {
-    vk_grant g;
+    vk_grant_record r;
     bool is_new; /* to insert */
     bool closed; /* revoked or superseded by this batch: to update */
-    int64_t closed_at;
-    char closed_by[64], close_event_id[37];
 } bgrant;
 
 typedef struct access_state {
@@ -118,15 +118,15 @@ static int load(void *st, batch *bt, PGconn *db) {
         for (int i = 0; r && i < PQntuples(r) && p->n_grants < 2 * p->cap; i++) {
             bgrant *g = &p->grants[p->n_grants++];
             memset(g, 0, sizeof *g);
-            vk_str_copy(g->g.grant_event_id, sizeof g->g.grant_event_id, col(r, i, 0));
-            vk_str_copy(g->g.user_id, sizeof g->g.user_id, col(r, i, 1));
-            vk_str_copy(g->g.facility_code, sizeof g->g.facility_code, col(r, i, 2));
-            vk_str_copy(g->g.district_code, sizeof g->g.district_code, col(r, i, 3));
-            vk_str_copy(g->g.role, sizeof g->g.role, col(r, i, 4));
-            vk_str_copy(g->g.granted_by, sizeof g->g.granted_by, col(r, i, 5));
-            g->g.granted_at = col_ms(r, i, 6);
-            g->g.has_valid_until = !PQgetisnull(r, i, 7);
-            g->g.valid_until = col_ms(r, i, 7);
+            vk_str_copy(g->r.g.grant_event_id, sizeof g->r.g.grant_event_id, col(r, i, 0));
+            vk_str_copy(g->r.g.user_id, sizeof g->r.g.user_id, col(r, i, 1));
+            vk_str_copy(g->r.g.facility_code, sizeof g->r.g.facility_code, col(r, i, 2));
+            vk_str_copy(g->r.g.district_code, sizeof g->r.g.district_code, col(r, i, 3));
+            vk_str_copy(g->r.g.role, sizeof g->r.g.role, col(r, i, 4));
+            vk_str_copy(g->r.g.granted_by, sizeof g->r.g.granted_by, col(r, i, 5));
+            g->r.g.granted_at = col_ms(r, i, 6);
+            g->r.g.has_valid_until = !PQgetisnull(r, i, 7);
+            g->r.g.valid_until = col_ms(r, i, 7);
         }
         rc = r ? 0 : -1;
         PQclear(r);
@@ -150,8 +150,8 @@ static void apply(void *st, batch *b, pevent *e) {
     vk_grant active[64];
     int index[64], n = 0;
     for (int i = 0; i < p->n_grants && n < 64; i++)
-        if (!p->grants[i].g.revoked && strcmp(p->grants[i].g.user_id, ap->user_id) == 0) {
-            active[n] = p->grants[i].g;
+        if (!p->grants[i].r.g.revoked && strcmp(p->grants[i].r.g.user_id, ap->user_id) == 0) {
+            active[n] = p->grants[i].r.g;
             index[n++] = i;
         }
     char district[5], code[32], reason[512];
@@ -167,24 +167,14 @@ static void apply(void *st, batch *b, pevent *e) {
     }
     if (replaced >= 0) {
         bgrant *old = &p->grants[index[replaced]];
-        old->g.revoked = old->closed = true;
-        old->closed_at = e->occurred_at;
-        vk_str_copy(old->closed_by, sizeof old->closed_by, e->actor);
-        vk_str_copy(old->close_event_id, sizeof old->close_event_id, e->event_id);
+        vk_grant_record_close(&old->r, &ap->access);
+        old->closed = true;
     }
     if (ap->access.action == VK_ACCESS_GRANT && p->n_grants < 2 * p->cap) {
         bgrant *g = &p->grants[p->n_grants++];
-        memset(g, 0, sizeof *g);
+        vk_grant_record_open(&g->r, &ap->access);
+        g->closed = false;
         g->is_new = true;
-        vk_str_copy(g->g.grant_event_id, sizeof g->g.grant_event_id, e->event_id);
-        vk_str_copy(g->g.user_id, sizeof g->g.user_id, ap->user_id);
-        vk_str_copy(g->g.facility_code, sizeof g->g.facility_code, ap->facility);
-        vk_str_copy(g->g.district_code, sizeof g->g.district_code, ap->district);
-        vk_str_copy(g->g.role, sizeof g->g.role, ap->role);
-        vk_str_copy(g->g.granted_by, sizeof g->g.granted_by, e->actor);
-        g->g.granted_at = e->occurred_at;
-        g->g.has_valid_until = ap->access.has_valid_until;
-        g->g.valid_until = ap->access.valid_until;
     }
     e->out = OUT_APPLIED;
 }
@@ -198,15 +188,15 @@ static int write(void *st, batch *bt, PGconn *db) {
         const bgrant *g = &p->grants[i];
         if (!g->is_new)
             continue;
-        vk_copy_text(b, g->g.grant_event_id), vk_copy_sep(b), vk_copy_text(b, g->g.user_id);
-        vk_copy_sep(b), vk_copy_text(b, g->g.facility_code), vk_copy_sep(b);
-        vk_copy_text(b, g->g.district_code), vk_copy_sep(b), vk_copy_text(b, g->g.role);
-        vk_copy_sep(b), vk_copy_text(b, g->g.granted_by), vk_copy_sep(b);
-        vk_copy_ts(b, g->g.granted_at), vk_copy_sep(b);
-        copy_opt_ts(b, g->g.has_valid_until, g->g.valid_until), vk_copy_sep(b);
+        vk_copy_text(b, g->r.g.grant_event_id), vk_copy_sep(b), vk_copy_text(b, g->r.g.user_id);
+        vk_copy_sep(b), vk_copy_text(b, g->r.g.facility_code), vk_copy_sep(b);
+        vk_copy_text(b, g->r.g.district_code), vk_copy_sep(b), vk_copy_text(b, g->r.g.role);
+        vk_copy_sep(b), vk_copy_text(b, g->r.g.granted_by), vk_copy_sep(b);
+        vk_copy_ts(b, g->r.g.granted_at), vk_copy_sep(b);
+        copy_opt_ts(b, g->r.g.has_valid_until, g->r.g.valid_until), vk_copy_sep(b);
         if (g->closed) {
-            vk_copy_ts(b, g->closed_at), vk_copy_sep(b), vk_copy_text(b, g->closed_by);
-            vk_copy_sep(b), vk_copy_text(b, g->close_event_id);
+            vk_copy_ts(b, g->r.closed_at), vk_copy_sep(b), vk_copy_text(b, g->r.closed_by);
+            vk_copy_sep(b), vk_copy_text(b, g->r.close_event_id);
         } else {
             vk_copy_null(b), vk_copy_sep(b), vk_copy_null(b), vk_copy_sep(b), vk_copy_null(b);
         }
@@ -228,10 +218,10 @@ static int write(void *st, batch *bt, PGconn *db) {
         if (g->is_new || !g->closed)
             continue;
         vk_buf ts = VK_BUF_INIT;
-        vk_copy_ts(&ts, g->closed_at);
+        vk_copy_ts(&ts, g->r.closed_at);
         vk_buf_append(&ts, "", 1);
-        const char *params[4] = {g->g.grant_event_id, (const char *)ts.data, g->closed_by,
-                                 g->close_event_id};
+        const char *params[4] = {g->r.g.grant_event_id, (const char *)ts.data, g->r.closed_by,
+                                 g->r.close_event_id};
         PGresult *r = vk_pg_run(db, &close, PGRES_COMMAND_OK, params);
         vk_buf_free(&ts);
         if (!r)
