@@ -2,13 +2,14 @@
  * vk_facility.c — see vk_facility.h.
  *
  * The table is small (tens of thousands of facilities nationally), so it is a vk_strmap from
- * code to an index into one array of 4-digit districts.
+ * code to an index into one array of facilities.
  */
 #include "vk_facility.h"
 
 #include "vk_access.h"
 #include "vk_buf.h"
 #include "vk_csv.h"
+#include "vk_str.h"
 #include "vk_strmap.h"
 
 #include <ctype.h>
@@ -18,8 +19,8 @@
 #include <string.h>
 
 struct vk_facility_map {
-    vk_strmap *codes; /* code → index into districts */
-    char (*districts)[5];
+    vk_strmap *codes; /* code → index into items */
+    vk_facility *items;
     size_t n, cap;
 };
 
@@ -39,7 +40,12 @@ void vk_facility_map_destroy(vk_facility_map *m) {
     if (!m)
         return;
     vk_strmap_destroy(m->codes);
-    free(m->districts);
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->items[i].code);
+        free(m->items[i].name);
+        free(m->items[i].kind);
+    }
+    free(m->items);
     free(m);
 }
 
@@ -50,11 +56,15 @@ static bool four_digits(const char *s) {
     return s[4] == '\0';
 }
 
-int vk_facility_map_put(vk_facility_map *m, const char *code, const char *district, char *err,
-                        size_t errlen) {
+int vk_facility_map_put(vk_facility_map *m, const char *code, const char *name, const char *kind,
+                        const char *district, char *err, size_t errlen) {
     long idx;
     if (!*code) {
         snprintf(err, errlen, "empty facility code");
+        return -1;
+    }
+    if (!*name || !*kind) {
+        snprintf(err, errlen, "facility %.40s: %s is empty", code, *name ? "kind" : "name");
         return -1;
     }
     if (!four_digits(district)) {
@@ -68,16 +78,19 @@ int vk_facility_map_put(vk_facility_map *m, const char *code, const char *distri
     }
     if (m->n == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 256;
-        char(*d)[5] = realloc(m->districts, cap * sizeof *d);
-        if (!d) {
+        vk_facility *items = realloc(m->items, cap * sizeof *items);
+        if (!items) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        m->districts = d;
+        m->items = items;
         m->cap = cap;
     }
-    memcpy(m->districts[m->n], district, 5);
-    if (vk_strmap_put(m->codes, code, (long)m->n)) {
+    vk_facility *f = &m->items[m->n];
+    f->code = strdup(code), f->name = strdup(name), f->kind = strdup(kind);
+    memcpy(f->district, district, 5);
+    if (!f->code || !f->name || !f->kind || vk_strmap_put(m->codes, code, (long)m->n)) {
+        free(f->code), free(f->name), free(f->kind);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -103,7 +116,7 @@ typedef struct load_state {
 
 static int on_row(const vk_csv_row *row, void *arg) {
     load_state *st = arg;
-    char e[256], code[256], district[64];
+    char e[256], code[256], name[512], kind[128], district[64];
     if (row->index == 1) /* the header, skipped as COPY … HEADER does */
         return 0;
     if (row->error) {
@@ -115,9 +128,12 @@ static int on_row(const vk_csv_row *row, void *arg) {
                  row->line, row->n);
         return 1;
     }
-    snprintf(code, sizeof code, "%s", row->fields[0].data);
-    snprintf(district, sizeof district, "%s", row->fields[3].data);
-    if (vk_facility_map_put(st->m, trim_spaces(code), trim_spaces(district), e, sizeof e)) {
+    vk_str_copy(code, sizeof code, row->fields[0].data);
+    vk_str_copy(name, sizeof name, row->fields[1].data);
+    vk_str_copy(kind, sizeof kind, row->fields[2].data);
+    vk_str_copy(district, sizeof district, row->fields[3].data);
+    if (vk_facility_map_put(st->m, trim_spaces(code), trim_spaces(name), trim_spaces(kind),
+                            trim_spaces(district), e, sizeof e)) {
         snprintf(st->err, st->errlen, "line %lu: %s", row->line, e);
         return 1;
     }
@@ -169,9 +185,13 @@ size_t vk_facility_map_count(const vk_facility_map *m) {
     return m ? m->n : 0;
 }
 
+const vk_facility *vk_facility_map_at(const vk_facility_map *m, size_t i) {
+    return &m->items[i];
+}
+
 const char *vk_facility_district(const vk_facility_map *m, const char *code, char buf[5]) {
     long idx;
     if (m && vk_strmap_get(m->codes, code, &idx))
-        return m->districts[idx];
+        return m->items[idx].district;
     return vk_facility_district_by_pattern(code, buf) ? buf : NULL;
 }

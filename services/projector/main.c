@@ -15,6 +15,7 @@
  */
 #include "projector.h"
 #include "vk_config.h"
+#include "vk_facility.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
@@ -191,26 +192,32 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-/* Loads the facility reference CSV (header code,name,kind,district) with COPY and an upsert. */
+/* Loads the facility reference CSV (header code,name,kind,district), parsed by the one reader of
+ * that file (lib/domain/vk_facility.c), into the facility table with COPY and an upsert. */
 static int load_facilities(PGconn *db, const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        vk_error("msg=\"cannot open facilities file\" path=%s", path);
+    char err[512];
+    vk_facility_map *m = vk_facility_map_new();
+    if (!m || vk_facility_map_load_file(m, path, err, sizeof err)) {
+        vk_error("msg=\"cannot load facilities file\" path=%s error=\"%s\"", path,
+                 m ? err : "out of memory");
+        vk_facility_map_destroy(m);
         return -1;
     }
     vk_buf data = VK_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        vk_buf_append(&data, chunk, n);
-    fclose(f);
+    for (size_t i = 0; i < vk_facility_map_count(m); i++) {
+        const vk_facility *f = vk_facility_map_at(m, i);
+        vk_copy_text(&data, f->code), vk_copy_sep(&data), vk_copy_text(&data, f->name);
+        vk_copy_sep(&data), vk_copy_text(&data, f->kind), vk_copy_sep(&data);
+        vk_copy_text(&data, f->district), vk_copy_eol(&data);
+    }
     int rc = vk_pg_exec(db, "BEGIN") ||
              vk_pg_exec(db, "CREATE TEMP TABLE facility_in (code text, name text, kind text,"
                             " district text) ON COMMIT DROP") ||
-             vk_pg_copy(db, "COPY facility_in FROM STDIN WITH (FORMAT csv, HEADER true)", &data) ||
+             (data.len &&
+              vk_pg_copy(db, "COPY facility_in (code, name, kind, district) FROM STDIN", &data)) ||
              vk_pg_exec(db, "INSERT INTO facility (code, name, kind, district_code, province_code)"
-                            " SELECT trim(code), trim(name), trim(kind), trim(district),"
-                            " left(trim(district), 2) FROM facility_in ON CONFLICT (code) DO UPDATE"
+                            " SELECT code, name, kind, district, left(district, 2) FROM facility_in"
+                            " ON CONFLICT (code) DO UPDATE"
                             " SET name = EXCLUDED.name, kind = EXCLUDED.kind,"
                             " district_code = EXCLUDED.district_code,"
                             " province_code = EXCLUDED.province_code") ||
@@ -218,8 +225,10 @@ static int load_facilities(PGconn *db, const char *path) {
     if (rc)
         vk_pg_exec(db, "ROLLBACK");
     else
-        vk_info("msg=\"facility reference table loaded\" path=%s", path);
+        vk_info("msg=\"facility reference table loaded\" path=%s facilities=%zu", path,
+                vk_facility_map_count(m));
     vk_buf_free(&data);
+    vk_facility_map_destroy(m);
     return rc ? -1 : 0;
 }
 

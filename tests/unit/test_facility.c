@@ -1,5 +1,6 @@
-/* test_facility.c — the facility reference table in memory (vk_facility): CSV loading as the
- * projector's COPY reads it, and a facility's kab/kota from the table or the Kemenkes pattern. */
+/* test_facility.c — the facility reference table in memory (vk_facility): the one reader of the
+ * CSV (the projector writes what it parsed into the facility table), and a facility's kab/kota
+ * from the table or the Kemenkes pattern. */
 #include "vk_facility.h"
 
 #include <setjmp.h>
@@ -37,6 +38,13 @@ static void table_then_pattern(void **state) {
     assert_null(vk_facility_district(m, "CLINIC-X", buf));
     assert_null(vk_facility_district(m, "0901b001", buf)); /* codes as listed, not folded */
     assert_string_equal("3273", vk_facility_district(NULL, "P3273010101", buf));
+    /* Each row whole, trimmed, in the order of the file (what the projector writes). */
+    const vk_facility *f = vk_facility_map_at(m, 0);
+    assert_string_equal(f->code, "0901B001");
+    assert_string_equal(f->name, "KLINIK PRATAMA, TEBET");
+    assert_string_equal(f->kind, "KLINIK");
+    assert_string_equal(f->district, "3171");
+    assert_string_equal(vk_facility_map_at(m, 1)->code, "P3273020201");
     vk_facility_map_destroy(m);
 }
 
@@ -49,6 +57,9 @@ static void refuses_bad_tables(void **state) {
         load("code,name,kind,district\nK1,A,KLINIK,3171\nK1,B,KLINIK,3171\n", -1, "listed twice"));
     vk_facility_map_destroy(load("code,name,kind,district\nK1,A,3171\n", -1, "3 columns"));
     vk_facility_map_destroy(load("code,name,kind,district\n,A,KLINIK,3171\n", -1, "empty"));
+    vk_facility_map_destroy(
+        load("code,name,kind,district\nK1, ,KLINIK,3171\n", -1, "name is empty"));
+    vk_facility_map_destroy(load("code,name,kind,district\nK1,A,,3171\n", -1, "kind is empty"));
     vk_facility_map_destroy(load("code,name,kind,district\n", 0, NULL)); /* header only */
 }
 
