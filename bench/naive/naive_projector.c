@@ -58,48 +58,49 @@ static int to_row(const avro_value_t *v, row *r) {
     int idx;
     bool has;
     memset(r, 0, sizeof *r);
-    if (vk_get_field(v, "payload", &payload) || avro_value_get_current_branch(&payload, &branch))
+    if (vk_value_get_field(v, "payload", &payload) ||
+        avro_value_get_current_branch(&payload, &branch))
         return -1;
     if (strcmp(avro_schema_type_name(avro_value_get_schema(&branch)), "TicketIssued") != 0)
         return 0;
-    if (vk_get_str(v, "event_id", &s))
+    if (vk_value_get_str(v, "event_id", &s))
         return -1;
     put(r->event_id, sizeof r->event_id, s);
-    if (vk_get_str(v, "nik", &s))
+    if (vk_value_get_str(v, "nik", &s))
         return -1;
     put(r->nik, sizeof r->nik, s);
-    if (vk_get_long(v, "occurred_at", &i64))
+    if (vk_value_get_long(v, "occurred_at", &i64))
         return -1;
     snprintf(r->occurred, sizeof r->occurred, "%" PRId64, i64);
-    if (vk_get_str(&branch, "ticket", &s))
+    if (vk_value_get_str(&branch, "ticket", &s))
         return -1;
     put(r->ticket, sizeof r->ticket, s);
-    if (vk_get_str(&branch, "name", &s))
+    if (vk_value_get_str(&branch, "name", &s))
         return -1;
     put(r->name, sizeof r->name, s);
-    if (vk_get_int(&branch, "birth_date", &i32))
+    if (vk_value_get_int(&branch, "birth_date", &i32))
         return -1;
     snprintf(r->birth_date, sizeof r->birth_date, "%" PRId32, i32);
-    if (!vk_get_opt_enum(&branch, "sex", &idx) && idx >= 0) {
+    if (!vk_value_get_opt_enum(&branch, "sex", &idx) && idx >= 0) {
         put(r->sex, sizeof r->sex, idx == 0 ? "L" : "P");
         r->has_sex = true;
     }
-    if (!vk_get_opt_str(&branch, "phone", &s) && s)
+    if (!vk_value_get_opt_str(&branch, "phone", &s) && s)
         put(r->phone, sizeof r->phone, s), r->has_phone = true;
-    if (!vk_get_opt_str(&branch, "category", &s) && s)
+    if (!vk_value_get_opt_str(&branch, "category", &s) && s)
         put(r->category, sizeof r->category, s), r->has_category = true;
-    if (!vk_get_opt_str(&branch, "facility_code", &s) && s)
+    if (!vk_value_get_opt_str(&branch, "facility_code", &s) && s)
         put(r->facility, sizeof r->facility, s), r->has_facility = true;
-    if (!vk_get_opt_int(&branch, "scheduled_date", &has, &i32) && has) {
+    if (!vk_value_get_opt_int(&branch, "scheduled_date", &has, &i32) && has) {
         snprintf(r->scheduled, sizeof r->scheduled, "%" PRId32, i32);
         r->has_scheduled = true;
     }
-    if (vk_get_field(&branch, "origin", &field) || avro_value_get_enum(&field, &idx))
+    if (vk_value_get_field(&branch, "origin", &field) || avro_value_get_enum(&field, &idx))
         return -1;
     put(r->origin, sizeof r->origin, avro_schema_enum_get(avro_value_get_schema(&field), idx));
     size_t n = 0, used = 1;
     r->flags[0] = '{';
-    if (!vk_get_field(&branch, "flags", &field) && !avro_value_get_size(&field, &n)) {
+    if (!vk_value_get_field(&branch, "flags", &field) && !avro_value_get_size(&field, &n)) {
         for (size_t k = 0; k < n; k++) {
             size_t len;
             if (avro_value_get_by_index(&field, k, &item, NULL) ||

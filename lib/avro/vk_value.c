@@ -1,7 +1,7 @@
 /* vk_value.c — see vk_value.h. */
 #include "vk_value.h"
 
-int vk_get_field(const avro_value_t *rec, const char *field, avro_value_t *out) {
+int vk_value_get_field(const avro_value_t *rec, const char *field, avro_value_t *out) {
     return avro_value_get_by_name(rec, field, out, NULL) ? -1 : 0;
 }
 
@@ -9,7 +9,7 @@ int vk_get_field(const avro_value_t *rec, const char *field, avro_value_t *out) 
 static int opt_branch(const avro_value_t *rec, const char *field, bool *has, avro_value_t *out) {
     avro_value_t f;
     int disc;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     if (avro_value_get_type(&f) != AVRO_UNION) { /* tolerate a non-nullable field */
         *out = f;
@@ -22,15 +22,15 @@ static int opt_branch(const avro_value_t *rec, const char *field, bool *has, avr
     return 0;
 }
 
-int vk_get_str(const avro_value_t *rec, const char *field, const char **out) {
+int vk_value_get_str(const avro_value_t *rec, const char *field, const char **out) {
     avro_value_t f;
     size_t len;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_get_string(&f, out, &len) ? -1 : 0;
 }
 
-int vk_get_opt_str(const avro_value_t *rec, const char *field, const char **out) {
+int vk_value_get_opt_str(const avro_value_t *rec, const char *field, const char **out) {
     avro_value_t b;
     bool has;
     size_t len;
@@ -43,49 +43,49 @@ int vk_get_opt_str(const avro_value_t *rec, const char *field, const char **out)
     return avro_value_get_string(&b, out, &len) ? -1 : 0;
 }
 
-int vk_get_int(const avro_value_t *rec, const char *field, int32_t *out) {
+int vk_value_get_int(const avro_value_t *rec, const char *field, int32_t *out) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_get_int(&f, out) ? -1 : 0;
 }
 
-int vk_get_opt_int(const avro_value_t *rec, const char *field, bool *has, int32_t *out) {
+int vk_value_get_opt_int(const avro_value_t *rec, const char *field, bool *has, int32_t *out) {
     avro_value_t b;
     if (opt_branch(rec, field, has, &b))
         return -1;
     return *has ? (avro_value_get_int(&b, out) ? -1 : 0) : 0;
 }
 
-int vk_get_long(const avro_value_t *rec, const char *field, int64_t *out) {
+int vk_value_get_long(const avro_value_t *rec, const char *field, int64_t *out) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_get_long(&f, out) ? -1 : 0;
 }
 
-int vk_get_opt_long(const avro_value_t *rec, const char *field, bool *has, int64_t *out) {
+int vk_value_get_opt_long(const avro_value_t *rec, const char *field, bool *has, int64_t *out) {
     avro_value_t b;
     if (opt_branch(rec, field, has, &b))
         return -1;
     return *has ? (avro_value_get_long(&b, out) ? -1 : 0) : 0;
 }
 
-int vk_get_opt_float(const avro_value_t *rec, const char *field, bool *has, float *out) {
+int vk_value_get_opt_float(const avro_value_t *rec, const char *field, bool *has, float *out) {
     avro_value_t b;
     if (opt_branch(rec, field, has, &b))
         return -1;
     return *has ? (avro_value_get_float(&b, out) ? -1 : 0) : 0;
 }
 
-int vk_get_enum(const avro_value_t *rec, const char *field, int *out) {
+int vk_value_get_enum(const avro_value_t *rec, const char *field, int *out) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_get_enum(&f, out) ? -1 : 0;
 }
 
-int vk_get_opt_enum(const avro_value_t *rec, const char *field, int *out) {
+int vk_value_get_opt_enum(const avro_value_t *rec, const char *field, int *out) {
     avro_value_t b;
     bool has;
     if (opt_branch(rec, field, &has, &b))
@@ -100,7 +100,7 @@ int vk_get_opt_enum(const avro_value_t *rec, const char *field, int *out) {
 /* Selects the branch of a nullable field: 0 = null, 1 = the value. */
 static int opt_set_branch(avro_value_t *rec, const char *field, bool has, avro_value_t *out) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     if (avro_value_get_type(&f) != AVRO_UNION) {
         *out = f;
@@ -111,72 +111,72 @@ static int opt_set_branch(avro_value_t *rec, const char *field, bool has, avro_v
     return has ? 0 : (avro_value_set_null(out) ? -1 : 0);
 }
 
-int vk_set_str(avro_value_t *rec, const char *field, const char *s) {
+int vk_value_set_str(avro_value_t *rec, const char *field, const char *s) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_set_string(&f, s) ? -1 : 0;
 }
 
-int vk_set_opt_str(avro_value_t *rec, const char *field, const char *s) {
+int vk_value_set_opt_str(avro_value_t *rec, const char *field, const char *s) {
     avro_value_t b;
     if (opt_set_branch(rec, field, s != NULL, &b))
         return -1;
     return s ? (avro_value_set_string(&b, s) ? -1 : 0) : 0;
 }
 
-int vk_set_int(avro_value_t *rec, const char *field, int32_t v) {
+int vk_value_set_int(avro_value_t *rec, const char *field, int32_t v) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_set_int(&f, v) ? -1 : 0;
 }
 
-int vk_set_opt_int(avro_value_t *rec, const char *field, bool has, int32_t v) {
+int vk_value_set_opt_int(avro_value_t *rec, const char *field, bool has, int32_t v) {
     avro_value_t b;
     if (opt_set_branch(rec, field, has, &b))
         return -1;
     return has ? (avro_value_set_int(&b, v) ? -1 : 0) : 0;
 }
 
-int vk_set_long(avro_value_t *rec, const char *field, int64_t v) {
+int vk_value_set_long(avro_value_t *rec, const char *field, int64_t v) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_set_long(&f, v) ? -1 : 0;
 }
 
-int vk_set_opt_long(avro_value_t *rec, const char *field, bool has, int64_t v) {
+int vk_value_set_opt_long(avro_value_t *rec, const char *field, bool has, int64_t v) {
     avro_value_t b;
     if (opt_set_branch(rec, field, has, &b))
         return -1;
     return has ? (avro_value_set_long(&b, v) ? -1 : 0) : 0;
 }
 
-int vk_set_opt_float(avro_value_t *rec, const char *field, bool has, float v) {
+int vk_value_set_opt_float(avro_value_t *rec, const char *field, bool has, float v) {
     avro_value_t b;
     if (opt_set_branch(rec, field, has, &b))
         return -1;
     return has ? (avro_value_set_float(&b, v) ? -1 : 0) : 0;
 }
 
-int vk_set_enum(avro_value_t *rec, const char *field, int symbol) {
+int vk_value_set_enum(avro_value_t *rec, const char *field, int symbol) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_set_enum(&f, symbol) ? -1 : 0;
 }
 
-int vk_set_opt_enum(avro_value_t *rec, const char *field, int symbol) {
+int vk_value_set_opt_enum(avro_value_t *rec, const char *field, int symbol) {
     avro_value_t b;
     if (opt_set_branch(rec, field, symbol >= 0, &b))
         return -1;
     return symbol >= 0 ? (avro_value_set_enum(&b, symbol) ? -1 : 0) : 0;
 }
 
-int vk_set_copy(avro_value_t *rec, const char *field, const avro_value_t *src) {
+int vk_value_set_copy(avro_value_t *rec, const char *field, const avro_value_t *src) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     return avro_value_copy(&f, src) ? -1 : 0;
 }

@@ -34,9 +34,10 @@ vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka
 
 vk_handled vk_envelope_read(const avro_value_t *req, vk_envelope *env, vk_dead *dead) {
     uint8_t uuid[16];
-    if (vk_get_str(req, "event_id", &env->event_id) ||
-        vk_get_long(req, "occurred_at", &env->occurred_at) ||
-        vk_get_str(req, "source", &env->source) || vk_get_opt_str(req, "actor", &env->actor))
+    if (vk_value_get_str(req, "event_id", &env->event_id) ||
+        vk_value_get_long(req, "occurred_at", &env->occurred_at) ||
+        vk_value_get_str(req, "source", &env->source) ||
+        vk_value_get_opt_str(req, "actor", &env->actor))
         return vk_refuse(dead, "DECODE", "envelope fields missing");
     if (vk_uuid_parse(env->event_id, uuid))
         return vk_refuse(dead, "INVALID_EVENT_ID", "event_id: \"%.64s\" is not a UUID",
@@ -72,8 +73,9 @@ vk_handled vk_desk_visit_read(const avro_value_t *req, bool with_nik, vk_desk_vi
                               vk_dead *dead) {
     const char *facility;
     visit->nik = NULL;
-    if ((with_nik && vk_get_str(req, "nik", &visit->nik)) ||
-        vk_get_int(req, "dose", &visit->dose) || vk_get_str(req, "facility_code", &facility))
+    if ((with_nik && vk_value_get_str(req, "nik", &visit->nik)) ||
+        vk_value_get_int(req, "dose", &visit->dose) ||
+        vk_value_get_str(req, "facility_code", &facility))
         return vk_refuse(dead, "DECODE", "%sdose or facility_code field missing",
                          with_nik ? "nik, " : "");
     vk_handled h = with_nik ? vk_check_nik(visit->nik, dead) : VK_OK;
@@ -91,11 +93,13 @@ avro_value_t *vk_target_event_begin(vk_encoder *enc, const char *service, const 
     vk_derive_event_id(service, env->event_id, n, id);
     avro_value_t *e = vk_encoder_value(enc);
     avro_value_t union_value;
-    int rc = vk_set_str(e, "event_id", id) | vk_set_long(e, "occurred_at", env->occurred_at) |
-             vk_set_str(e, "source", env->source) | vk_set_opt_str(e, "actor", env->actor) |
-             vk_set_str(e, "nik", nik) | vk_set_str(e, "causation_id", env->event_id);
+    int rc = vk_value_set_str(e, "event_id", id) |
+             vk_value_set_long(e, "occurred_at", env->occurred_at) |
+             vk_value_set_str(e, "source", env->source) |
+             vk_value_set_opt_str(e, "actor", env->actor) | vk_value_set_str(e, "nik", nik) |
+             vk_value_set_str(e, "causation_id", env->event_id);
     if (!rc)
-        rc = vk_get_field(e, "payload", &union_value) ||
+        rc = vk_value_get_field(e, "payload", &union_value) ||
              avro_value_set_branch(&union_value, (int)branch, payload);
     if (rc) {
         snprintf(err, errlen, "cannot fill TargetEvent: %s", avro_strerror());

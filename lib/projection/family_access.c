@@ -68,16 +68,16 @@ static void decode(pevent *e, const avro_value_t *v) {
     int action = 0;
     access_payload *ap = &e->as.access;
     vk_access_event *a = &ap->access;
-    vk_get_enum(v, "action", &action);
+    vk_value_get_enum(v, "action", &action);
     a->action = action == 1 ? VK_ACCESS_REVOKE : VK_ACCESS_GRANT;
-    if (!vk_get_str(v, "user_id", &s))
+    if (!vk_value_get_str(v, "user_id", &s))
         vk_str_copy(ap->user_id, sizeof ap->user_id, s);
-    if (!vk_get_str(v, "facility_code", &s))
+    if (!vk_value_get_str(v, "facility_code", &s))
         vk_str_copy(ap->facility, sizeof ap->facility, s);
-    if (!vk_get_str(v, "district_code", &s))
+    if (!vk_value_get_str(v, "district_code", &s))
         vk_str_copy(ap->district, sizeof ap->district, s);
     vk_str_copy(ap->role, sizeof ap->role, "VERIFIER"); /* the only symbol of the Role enum */
-    vk_get_opt_long(v, "valid_until", &a->has_valid_until, &a->valid_until);
+    vk_value_get_opt_long(v, "valid_until", &a->has_valid_until, &a->valid_until);
     a->event_id = e->event_id;
     a->actor = e->has_actor ? e->actor : NULL;
     a->user_id = ap->user_id;

@@ -21,27 +21,27 @@ static void decode(pevent *e, const avro_value_t *pl) {
               : e->type == EV_SCREENED ? VK_DESK_SCREENED
                                        : VK_DESK_VACCINATED;
     d->occurred_at = e->occurred_at;
-    vk_get_int(pl, "dose", &v);
+    vk_value_get_int(pl, "dose", &v);
     d->dose = v;
-    if (!vk_get_str(pl, "facility_code", &s))
+    if (!vk_value_get_str(pl, "facility_code", &s))
         vk_str_copy(dp->facility, sizeof dp->facility, s);
     d->facility = dp->facility;
     if (e->type == EV_SCREENED) {
         int result = 0;
-        vk_get_enum(pl, "result", &result);
+        vk_value_get_enum(pl, "result", &result);
         d->result = (vk_screening_result)result;
-        vk_get_opt_float(pl, "temperature_c", &d->has_temperature, &d->temperature_c);
-        vk_get_opt_int(pl, "systolic", &d->has_systolic, &v);
+        vk_value_get_opt_float(pl, "temperature_c", &d->has_temperature, &d->temperature_c);
+        vk_value_get_opt_int(pl, "systolic", &d->has_systolic, &v);
         d->systolic = d->has_systolic ? v : 0;
-        vk_get_opt_int(pl, "diastolic", &has, &v);
+        vk_value_get_opt_int(pl, "diastolic", &has, &v);
         d->has_diastolic = has;
         d->diastolic = has ? v : 0;
     } else if (e->type == EV_VACCINATED) {
-        if (!vk_get_str(pl, "vaccine", &s))
+        if (!vk_value_get_str(pl, "vaccine", &s))
             vk_str_copy(dp->vaccine, sizeof dp->vaccine, s);
-        if (!vk_get_str(pl, "batch", &s))
+        if (!vk_value_get_str(pl, "batch", &s))
             vk_str_copy(dp->batch, sizeof dp->batch, s);
-        vk_get_long(pl, "vaccinated_at", &d->vaccinated_at);
+        vk_value_get_long(pl, "vaccinated_at", &d->vaccinated_at);
         d->vaccine = dp->vaccine;
         d->batch = dp->batch;
     }

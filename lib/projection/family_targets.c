@@ -17,28 +17,28 @@ static void decode(pevent *e, const avro_value_t *pl) {
     int sex;
     avro_value_t flags, item;
     size_t nflags = 0, used = 0;
-    if (!vk_get_str(pl, "ticket", &s))
+    if (!vk_value_get_str(pl, "ticket", &s))
         vk_str_copy(t->ticket, sizeof t->ticket, s);
-    if (!vk_get_str(pl, "name", &s))
+    if (!vk_value_get_str(pl, "name", &s))
         vk_str_copy(t->name, sizeof t->name, s);
-    vk_get_int(pl, "birth_date", &t->birth_date);
-    if (!vk_get_opt_enum(pl, "sex", &sex))
+    vk_value_get_int(pl, "birth_date", &t->birth_date);
+    if (!vk_value_get_opt_enum(pl, "sex", &sex))
         t->sex = sex == 0 ? 'L' : sex == 1 ? 'P' : 0;
-    if (!vk_get_opt_str(pl, "phone", &s))
+    if (!vk_value_get_opt_str(pl, "phone", &s))
         vk_str_copy(t->phone, sizeof t->phone, s);
-    if (!vk_get_opt_str(pl, "category", &s))
+    if (!vk_value_get_opt_str(pl, "category", &s))
         vk_str_copy(t->category, sizeof t->category, s);
-    if (!vk_get_opt_str(pl, "facility_code", &s))
+    if (!vk_value_get_opt_str(pl, "facility_code", &s))
         vk_str_copy(t->facility_code, sizeof t->facility_code, s);
-    vk_get_opt_int(pl, "scheduled_date", &t->has_scheduled_date, &t->scheduled_date);
+    vk_value_get_opt_int(pl, "scheduled_date", &t->has_scheduled_date, &t->scheduled_date);
     avro_value_t origin;
-    if (!vk_get_field(pl, "origin", &origin)) {
+    if (!vk_value_get_field(pl, "origin", &origin)) {
         int idx;
         avro_schema_t os = avro_value_get_schema(&origin);
         if (!avro_value_get_enum(&origin, &idx))
             vk_str_copy(t->origin, sizeof t->origin, avro_schema_enum_get(os, idx));
     }
-    if (!vk_get_field(pl, "flags", &flags) && !avro_value_get_size(&flags, &nflags)) {
+    if (!vk_value_get_field(pl, "flags", &flags) && !avro_value_get_size(&flags, &nflags)) {
         for (size_t i = 0; i < nflags; i++) {
             size_t len;
             if (avro_value_get_by_index(&flags, i, &item, NULL) ||

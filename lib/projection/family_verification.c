@@ -97,37 +97,37 @@ static char *to_json(const avro_value_t *v) {
 
 static void decode_changes(const avro_value_t *pl, vevent *v) {
     avro_value_t c;
-    if (vk_get_field(pl, "changes", &c))
+    if (vk_value_get_field(pl, "changes", &c))
         return;
     const char *s;
     int sex = -1;
     vk_target_changes *ch = &v->ch;
-    if (!vk_get_opt_str(&c, "name", &s) && s)
+    if (!vk_value_get_opt_str(&c, "name", &s) && s)
         vk_str_copy(v->name, sizeof v->name, s), ch->name = v->name;
-    vk_get_opt_int(&c, "birth_date", &ch->has_birth_date, &ch->birth_date);
-    if (!vk_get_opt_enum(&c, "sex", &sex) && sex >= 0)
+    vk_value_get_opt_int(&c, "birth_date", &ch->has_birth_date, &ch->birth_date);
+    if (!vk_value_get_opt_enum(&c, "sex", &sex) && sex >= 0)
         ch->sex = sex == 0 ? 'L' : 'P';
-    if (!vk_get_opt_str(&c, "phone", &s) && s)
+    if (!vk_value_get_opt_str(&c, "phone", &s) && s)
         vk_str_copy(v->phone, sizeof v->phone, s), ch->phone = v->phone;
-    if (!vk_get_opt_str(&c, "facility_code", &s) && s)
+    if (!vk_value_get_opt_str(&c, "facility_code", &s) && s)
         vk_str_copy(v->new_facility, sizeof v->new_facility, s),
             ch->facility_code = v->new_facility;
-    vk_get_opt_int(&c, "scheduled_date", &ch->has_scheduled_date, &ch->scheduled_date);
+    vk_value_get_opt_int(&c, "scheduled_date", &ch->has_scheduled_date, &ch->scheduled_date);
     v->changes_json = to_json(&c);
 }
 
 static void decode_grant(const avro_value_t *pl, vevent *v) {
     avro_value_t g;
     const char *s;
-    if (vk_get_field(pl, "grant", &g) || vk_get_str(&g, "grant_event_id", &s))
+    if (vk_value_get_field(pl, "grant", &g) || vk_value_get_str(&g, "grant_event_id", &s))
         return;
     v->has_grant = vk_uuid_parse(s, (uint8_t[16]){0}) == 0;
     vk_str_copy(v->grant_event_id, sizeof v->grant_event_id, s);
-    if (!vk_get_str(&g, "district_code", &s))
+    if (!vk_value_get_str(&g, "district_code", &s))
         vk_str_copy(v->grant_district, sizeof v->grant_district, s);
-    if (!vk_get_opt_str(&g, "granted_by", &s) && s)
+    if (!vk_value_get_opt_str(&g, "granted_by", &s) && s)
         vk_str_copy(v->granted_by, sizeof v->granted_by, s);
-    vk_get_long(&g, "granted_at", &v->granted_at);
+    vk_value_get_long(&g, "granted_at", &v->granted_at);
 }
 
 /* Appends printf-style text to words (truncating, never overflowing). */
@@ -157,15 +157,15 @@ static void evidence_words(const avro_value_t *evidence, char *words, size_t len
         const char *msg = NULL;
         if (avro_value_get_by_index(evidence, i, &ev, NULL))
             continue;
-        vk_get_enum(&ev, "source", &source);
-        vk_get_enum(&ev, "status", &status);
-        vk_get_opt_str(&ev, "message", &msg);
+        vk_value_get_enum(&ev, "source", &source);
+        vk_value_get_enum(&ev, "status", &status);
+        vk_value_get_opt_str(&ev, "message", &msg);
         words_add(words, len, i ? "; %s: %s" : "%s: %s", sources[source & 1],
                   statuses[status >= 0 && status < 3 ? status : 0]);
         if (msg && *msg)
             words_add(words, len, " (%s)", msg);
         size_t nf = 0;
-        if (status != 0 || vk_get_field(&ev, "fields", &fields) ||
+        if (status != 0 || vk_value_get_field(&ev, "fields", &fields) ||
             avro_value_get_size(&fields, &nf))
             continue;
         for (size_t k = 0; k < nf; k++) {
@@ -173,17 +173,19 @@ static void evidence_words(const avro_value_t *evidence, char *words, size_t len
             bool has_match = false, has_score = false;
             int32_t match = 0, score = 0;
             avro_value_t m, branch;
-            if (avro_value_get_by_index(&fields, k, &f, NULL) || vk_get_str(&f, "field", &field))
+            if (avro_value_get_by_index(&fields, k, &f, NULL) ||
+                vk_value_get_str(&f, "field", &field))
                 continue;
-            vk_get_opt_str(&f, "value", &value);
-            if (!vk_get_field(&f, "match", &m) && !avro_value_get_current_branch(&m, &branch) &&
+            vk_value_get_opt_str(&f, "value", &value);
+            if (!vk_value_get_field(&f, "match", &m) &&
+                !avro_value_get_current_branch(&m, &branch) &&
                 avro_value_get_type(&branch) == AVRO_BOOLEAN) {
                 int bv = 0;
                 avro_value_get_boolean(&branch, &bv);
                 has_match = true;
                 match = bv;
             }
-            vk_get_opt_int(&f, "score", &has_score, &score);
+            vk_value_get_opt_int(&f, "score", &has_score, &score);
             words_add(words, len, ", %s %s", field,
                       !has_match ? "unknown"
                       : match    ? "agrees"
@@ -207,39 +209,39 @@ static void decode(pevent *e, const avro_value_t *pl) {
     v->verdict = -1;
     const char *s;
     int kind = 0;
-    if (vk_get_str(pl, "request_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
+    if (vk_value_get_str(pl, "request_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
         snprintf(e->reason, sizeof e->reason, "%s: request_id is not a UUID", event_types[e->type]);
         e->type = EV_UNDECODABLE;
         return;
     }
     vk_str_copy(v->request_id, sizeof v->request_id, s);
-    vk_get_enum(pl, "kind", &kind);
+    vk_value_get_enum(pl, "kind", &kind);
     v->addition = kind == 1;
-    if (!vk_get_str(pl, "facility_code", &s))
+    if (!vk_value_get_str(pl, "facility_code", &s))
         vk_str_copy(v->facility, sizeof v->facility, s);
-    if (!vk_get_opt_str(pl, "reason", &s) && s) {
+    if (!vk_value_get_opt_str(pl, "reason", &s) && s) {
         vk_str_copy(v->request_reason, sizeof v->request_reason, s);
         v->has_request_reason = true;
     }
     decode_changes(pl, v);
     if (e->type == EV_VERIFICATION_REFUSED) {
-        if (!vk_get_str(pl, "code", &s))
+        if (!vk_value_get_str(pl, "code", &s))
             vk_str_copy(v->refusal_code, sizeof v->refusal_code, s);
-        if (!vk_get_str(pl, "refusal", &s))
+        if (!vk_value_get_str(pl, "refusal", &s))
             vk_str_copy(v->refusal, sizeof v->refusal, s);
         return;
     }
     decode_grant(pl, v);
     if (e->type == EV_VERIFICATION_PENDING) {
-        if (!vk_get_opt_str(pl, "ticket", &s) && s)
+        if (!vk_value_get_opt_str(pl, "ticket", &s) && s)
             vk_str_copy(v->ticket, sizeof v->ticket, s);
         return;
     }
     avro_value_t evidence;
-    vk_get_enum(pl, "verdict", &v->verdict);
-    vk_get_int(pl, "attempt", &v->attempt);
-    vk_get_opt_long(pl, "retry_at", &v->has_retry_at, &v->retry_at);
-    if (!vk_get_field(pl, "evidence", &evidence)) {
+    vk_value_get_enum(pl, "verdict", &v->verdict);
+    vk_value_get_int(pl, "attempt", &v->attempt);
+    vk_value_get_opt_long(pl, "retry_at", &v->has_retry_at, &v->retry_at);
+    if (!vk_value_get_field(pl, "evidence", &evidence)) {
         v->evidence_json = to_json(&evidence);
         evidence_words(&evidence, v->evidence_words, sizeof v->evidence_words);
     }

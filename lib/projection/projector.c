@@ -142,7 +142,7 @@ static int family_index(const vk_family *fam) {
 /* The event id every record has. 0, or -1 with e->reason. */
 static int decode_event_id(pevent *e, const avro_value_t *v) {
     const char *s;
-    if (vk_get_str(v, "event_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
+    if (vk_value_get_str(v, "event_id", &s) || vk_uuid_parse(s, (uint8_t[16]){0})) {
         snprintf(e->reason, sizeof e->reason, "event_id is not a UUID");
         return -1;
     }
@@ -153,9 +153,9 @@ static int decode_event_id(pevent *e, const avro_value_t *v) {
 /* Who wrote the record: source (the service) and actor (the person, when one acted). */
 static void read_origin(pevent *e, const avro_value_t *v) {
     const char *s;
-    if (!vk_get_str(v, "source", &s))
+    if (!vk_value_get_str(v, "source", &s))
         vk_str_copy(e->source, sizeof e->source, s);
-    if (!vk_get_opt_str(v, "actor", &s) && s) {
+    if (!vk_value_get_opt_str(v, "actor", &s) && s) {
         vk_str_copy(e->actor, sizeof e->actor, s);
         e->has_actor = true;
     }
@@ -173,7 +173,7 @@ static void decode_access(projector *p, pevent *e) {
     }
     if (decode_event_id(e, v))
         return;
-    vk_get_long(v, "occurred_at", &e->occurred_at);
+    vk_value_get_long(v, "occurred_at", &e->occurred_at);
     vk_str_copy(e->causation, sizeof e->causation, e->event_id);
     read_origin(e, v);
     e->fam = &family_access;
@@ -197,16 +197,17 @@ static void decode_event(projector *p, pevent *e) {
     }
     if (decode_event_id(e, v))
         return;
-    if (vk_get_str(v, "nik", &s) || strlen(s) != 16) {
+    if (vk_value_get_str(v, "nik", &s) || strlen(s) != 16) {
         snprintf(e->reason, sizeof e->reason, "nik is not 16 characters");
         return;
     }
     vk_str_copy(e->nik, sizeof e->nik, s);
-    vk_get_long(v, "occurred_at", &e->occurred_at);
-    if (!vk_get_str(v, "causation_id", &s))
+    vk_value_get_long(v, "occurred_at", &e->occurred_at);
+    if (!vk_value_get_str(v, "causation_id", &s))
         vk_str_copy(e->causation, sizeof e->causation, s);
     read_origin(e, v);
-    if (vk_get_field(v, "payload", &payload) || avro_value_get_discriminant(&payload, &disc) ||
+    if (vk_value_get_field(v, "payload", &payload) ||
+        avro_value_get_discriminant(&payload, &disc) ||
         avro_value_get_current_branch(&payload, &branch)) {
         snprintf(e->reason, sizeof e->reason, "payload missing");
         return;

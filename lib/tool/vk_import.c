@@ -280,7 +280,7 @@ void vk_import_event_id(const vk_import_row *r, const char *origin, char out[37]
 /* The symbol index of @p symbol in the enum of field @p field (plain or nullable). */
 static int enum_symbol(avro_value_t *rec, const char *field, const char *symbol) {
     avro_value_t f;
-    if (vk_get_field(rec, field, &f))
+    if (vk_value_get_field(rec, field, &f))
         return -1;
     avro_schema_t s = avro_value_get_schema(&f);
     if (is_avro_union(s)) {
@@ -316,17 +316,18 @@ int vk_import_fill(const vk_import_row *r, const char *event_id, const vk_import
         }
     }
     const char *const *t = r->text;
-    if (vk_set_str(rec, "event_id", event_id) ||
-        vk_set_long(rec, "occurred_at", meta->occurred_at) ||
-        vk_set_str(rec, "source", meta->source) || vk_set_opt_str(rec, "actor", NULL) ||
-        vk_set_str(rec, "nik", t[VK_IMPORT_NIK]) ||
-        vk_set_str(rec, "name", t[VK_IMPORT_NAME] ? t[VK_IMPORT_NAME] : "") ||
-        vk_set_int(rec, "birth_date", r->birth_date) || vk_set_opt_enum(rec, "sex", sex) ||
-        vk_set_opt_str(rec, "phone", t[VK_IMPORT_PHONE]) ||
-        vk_set_opt_str(rec, "category", t[VK_IMPORT_CATEGORY]) ||
-        vk_set_opt_str(rec, "facility_code", t[VK_IMPORT_FACILITY]) ||
-        vk_set_opt_int(rec, "scheduled_date", r->has_scheduled, r->scheduled_date) ||
-        vk_set_enum(rec, "origin", origin)) {
+    if (vk_value_set_str(rec, "event_id", event_id) ||
+        vk_value_set_long(rec, "occurred_at", meta->occurred_at) ||
+        vk_value_set_str(rec, "source", meta->source) || vk_value_set_opt_str(rec, "actor", NULL) ||
+        vk_value_set_str(rec, "nik", t[VK_IMPORT_NIK]) ||
+        vk_value_set_str(rec, "name", t[VK_IMPORT_NAME] ? t[VK_IMPORT_NAME] : "") ||
+        vk_value_set_int(rec, "birth_date", r->birth_date) ||
+        vk_value_set_opt_enum(rec, "sex", sex) ||
+        vk_value_set_opt_str(rec, "phone", t[VK_IMPORT_PHONE]) ||
+        vk_value_set_opt_str(rec, "category", t[VK_IMPORT_CATEGORY]) ||
+        vk_value_set_opt_str(rec, "facility_code", t[VK_IMPORT_FACILITY]) ||
+        vk_value_set_opt_int(rec, "scheduled_date", r->has_scheduled, r->scheduled_date) ||
+        vk_value_set_enum(rec, "origin", origin)) {
         snprintf(err, errlen, "cannot fill TicketRequested: %s", avro_strerror());
         return -1;
     }

@@ -111,14 +111,16 @@ static vk_handled lookup_read(lookup_ctx *c, const void *data, size_t len, looku
     if (h != VK_OK)
         return h;
     const avro_value_t *r = *v;
-    if (vk_get_str(r, "request_id", &l->request_id) || vk_get_enum(r, "kind", &l->kind) ||
-        vk_get_str(r, "nik", &l->nik) || vk_get_str(r, "facility_code", &l->facility_code) ||
-        vk_get_field(r, "changes", &l->changes) || vk_get_opt_str(r, "reason", &l->reason) ||
-        vk_get_field(r, "grant", &l->grant) || vk_get_int(r, "attempt", &l->attempt) ||
-        vk_get_opt_long(r, "not_before", &l->has_not_before, &l->not_before) ||
-        vk_get_opt_str(&l->changes, "name", &l->name) ||
-        vk_get_opt_int(&l->changes, "birth_date", &l->has_birth_date, &l->birth_date) ||
-        vk_get_opt_enum(&l->changes, "sex", &l->sex))
+    if (vk_value_get_str(r, "request_id", &l->request_id) ||
+        vk_value_get_enum(r, "kind", &l->kind) || vk_value_get_str(r, "nik", &l->nik) ||
+        vk_value_get_str(r, "facility_code", &l->facility_code) ||
+        vk_value_get_field(r, "changes", &l->changes) ||
+        vk_value_get_opt_str(r, "reason", &l->reason) ||
+        vk_value_get_field(r, "grant", &l->grant) || vk_value_get_int(r, "attempt", &l->attempt) ||
+        vk_value_get_opt_long(r, "not_before", &l->has_not_before, &l->not_before) ||
+        vk_value_get_opt_str(&l->changes, "name", &l->name) ||
+        vk_value_get_opt_int(&l->changes, "birth_date", &l->has_birth_date, &l->birth_date) ||
+        vk_value_get_opt_enum(&l->changes, "sex", &l->sex))
         return vk_refuse(dead, "DECODE", "VerificationLookup fields missing");
     return vk_check_nik(l->nik, dead);
 }
@@ -283,12 +285,12 @@ static int copy_value(avro_value_t *dst, const avro_value_t *src) {
 
 static int set_copy(avro_value_t *rec, const char *field, const avro_value_t *src) {
     avro_value_t f;
-    return vk_get_field(rec, field, &f) || copy_value(&f, src);
+    return vk_value_get_field(rec, field, &f) || copy_value(&f, src);
 }
 
 static int set_opt_bool(avro_value_t *rec, const char *field, bool has, bool value) {
     avro_value_t f, branch;
-    if (vk_get_field(rec, field, &f) || avro_value_set_branch(&f, has ? 1 : 0, &branch))
+    if (vk_value_get_field(rec, field, &f) || avro_value_set_branch(&f, has ? 1 : 0, &branch))
         return -1;
     return has ? avro_value_set_boolean(&branch, value) : avro_value_set_null(&branch);
 }
@@ -299,10 +301,10 @@ static int add_evidence(avro_value_t *array, const vk_evidence_src *e,
     avro_value_t rec, fields, item;
     if (avro_value_append(array, &rec, NULL))
         return -1;
-    int rc = vk_set_enum(&rec, "source", (int)e->source) |
-             vk_set_enum(&rec, "status", (int)e->status) |
-             vk_set_opt_str(&rec, "message", e->message[0] ? e->message : NULL) |
-             vk_get_field(&rec, "fields", &fields);
+    int rc = vk_value_set_enum(&rec, "source", (int)e->source) |
+             vk_value_set_enum(&rec, "status", (int)e->status) |
+             vk_value_set_opt_str(&rec, "message", e->message[0] ? e->message : NULL) |
+             vk_value_get_field(&rec, "fields", &fields);
     if (rc || e->status != VK_EVIDENCE_FOUND)
         return rc ? -1 : 0;
     for (int f = 0; f < VK_IDENTITY_FIELDS; f++) {
@@ -310,11 +312,11 @@ static int add_evidence(avro_value_t *array, const vk_evidence_src *e,
             continue;
         const vk_evidence_field *ef = &e->field[f];
         if (avro_value_append(&fields, &item, NULL) ||
-            vk_set_str(&item, "field", vk_identity_field_name((vk_identity_field)f)) ||
-            vk_set_opt_str(&item, "value", ef->value[0] ? ef->value : NULL) ||
+            vk_value_set_str(&item, "field", vk_identity_field_name((vk_identity_field)f)) ||
+            vk_value_set_opt_str(&item, "value", ef->value[0] ? ef->value : NULL) ||
             set_opt_bool(&item, "match", ef->match != VK_MATCH_UNKNOWN,
                          ef->match == VK_MATCH_YES) ||
-            vk_set_opt_int(&item, "score", ef->score >= 0, ef->score))
+            vk_value_set_opt_int(&item, "score", ef->score >= 0, ef->score))
             return -1;
     }
     return 0;
@@ -336,12 +338,14 @@ static int write_enriched(lookup_ctx *c, const lookup *l, const decision *d, vk_
                                             VK_TARGET_VERIFICATION_ENRICHED, &p, err, errlen);
     if (!e)
         return -1;
-    int rc = vk_set_str(&p, "request_id", l->request_id) | vk_set_enum(&p, "kind", l->kind) |
-             vk_set_str(&p, "facility_code", l->facility_code) |
-             set_copy(&p, "changes", &l->changes) | vk_set_opt_str(&p, "reason", l->reason) |
-             set_copy(&p, "grant", &l->grant) | vk_get_field(&p, "evidence", &evidence) |
-             vk_set_enum(&p, "verdict", (int)d->verdict) | vk_set_int(&p, "attempt", l->attempt) |
-             vk_set_opt_long(&p, "retry_at", d->retry, d->retry_at);
+    int rc = vk_value_set_str(&p, "request_id", l->request_id) |
+             vk_value_set_enum(&p, "kind", l->kind) |
+             vk_value_set_str(&p, "facility_code", l->facility_code) |
+             set_copy(&p, "changes", &l->changes) | vk_value_set_opt_str(&p, "reason", l->reason) |
+             set_copy(&p, "grant", &l->grant) | vk_value_get_field(&p, "evidence", &evidence) |
+             vk_value_set_enum(&p, "verdict", (int)d->verdict) |
+             vk_value_set_int(&p, "attempt", l->attempt) |
+             vk_value_set_opt_long(&p, "retry_at", d->retry, d->retry_at);
     for (int s = 0; s < 2 && !rc; s++)
         if (d->ev[s])
             rc = add_evidence(&evidence, d->ev[s], &d->asked);
@@ -359,8 +363,9 @@ static int write_retry(lookup_ctx *c, const lookup *l, const avro_value_t *v, co
     vk_derive_event_id(LOOKUP_SERVICE, l->env.event_id, 1, id);
     avro_value_t *r = vk_encoder_value(c->lookup_enc);
     int32_t next = l->attempt < INT32_MAX ? l->attempt + 1 : INT32_MAX;
-    if (copy_value(r, v) || vk_set_str(r, "event_id", id) || vk_set_int(r, "attempt", next) ||
-        vk_set_opt_long(r, "not_before", true, d->retry_at)) {
+    if (copy_value(r, v) || vk_value_set_str(r, "event_id", id) ||
+        vk_value_set_int(r, "attempt", next) ||
+        vk_value_set_opt_long(r, "not_before", true, d->retry_at)) {
         snprintf(err, errlen, "cannot fill the retry VerificationLookup: %s", avro_strerror());
         return -1;
     }

@@ -83,7 +83,8 @@ static bool is_blank(const char *s) {
 /* Exactly one of ticket and nik, each in a valid form. */
 static vk_handled check_identifier(const avro_value_t *v, registration *r, vk_dead *dead) {
     char err[256];
-    if (vk_get_opt_str(v, "ticket", &r->ticket_in) || vk_get_opt_str(v, "nik", &r->nik_in))
+    if (vk_value_get_opt_str(v, "ticket", &r->ticket_in) ||
+        vk_value_get_opt_str(v, "nik", &r->nik_in))
         return vk_refuse(dead, "DECODE", "ticket or nik field missing");
     const bool has_ticket = !is_blank(r->ticket_in), has_nik = !is_blank(r->nik_in);
     if (has_ticket && has_nik)
@@ -128,9 +129,9 @@ static int write_registered(reg_ctx *c, const registration *r, vk_outputs *out, 
                                             VK_TARGET_REGISTERED, &p, err, errlen);
     if (!e)
         return -1;
-    if (vk_set_opt_str(&p, "ticket", r->by_ticket ? r->ticket : NULL) |
-        vk_set_str(&p, "facility_code", r->visit.facility) |
-        vk_set_int(&p, "dose", r->visit.dose)) {
+    if (vk_value_set_opt_str(&p, "ticket", r->by_ticket ? r->ticket : NULL) |
+        vk_value_set_str(&p, "facility_code", r->visit.facility) |
+        vk_value_set_int(&p, "dose", r->visit.dose)) {
         snprintf(err, errlen, "cannot fill Registered: %s", avro_strerror());
         return -1;
     }

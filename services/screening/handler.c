@@ -75,9 +75,9 @@ typedef struct screening {
 } screening;
 
 static vk_handled check_figures(const avro_value_t *v, screening *s, vk_dead *dead) {
-    if (vk_get_opt_float(v, "temperature_c", &s->has_temperature, &s->temperature_c) ||
-        vk_get_opt_int(v, "systolic", &s->has_systolic, &s->systolic) ||
-        vk_get_opt_int(v, "diastolic", &s->has_diastolic, &s->diastolic))
+    if (vk_value_get_opt_float(v, "temperature_c", &s->has_temperature, &s->temperature_c) ||
+        vk_value_get_opt_int(v, "systolic", &s->has_systolic, &s->systolic) ||
+        vk_value_get_opt_int(v, "diastolic", &s->has_diastolic, &s->diastolic))
         return vk_refuse(dead, "DECODE", "temperature_c, systolic or diastolic field missing");
     /* Written so that NaN fails too. */
     if (s->has_temperature && !(s->temperature_c >= SCREENING_MIN_TEMPERATURE_C &&
@@ -138,15 +138,16 @@ static vk_handled check_code(const char *code, size_t i, vk_dead *dead) {
 static vk_handled check_answers(const avro_value_t *v, screening *s, vk_dead *dead) {
     avro_value_t arr, item, yes;
     size_t n;
-    if (vk_get_field(v, "answers", &arr) || avro_value_get_size(&arr, &n))
+    if (vk_value_get_field(v, "answers", &arr) || avro_value_get_size(&arr, &n))
         return vk_refuse(dead, "DECODE", "answers field missing");
     if (n > SCREENING_MAX_ANSWERS)
         return vk_refuse(dead, "INVALID_ANSWERS", "answers: %zu answers, at most %d", n,
                          SCREENING_MAX_ANSWERS);
     for (size_t i = 0; i < n; i++) {
         answer *a = &s->answers[i];
-        if (avro_value_get_by_index(&arr, i, &item, NULL) || vk_get_str(&item, "code", &a->code) ||
-            vk_get_field(&item, "yes", &yes) || avro_value_get_boolean(&yes, &a->yes))
+        if (avro_value_get_by_index(&arr, i, &item, NULL) ||
+            vk_value_get_str(&item, "code", &a->code) || vk_value_get_field(&item, "yes", &yes) ||
+            avro_value_get_boolean(&yes, &a->yes))
             return vk_refuse(dead, "DECODE", "answers[%zu]: code or yes missing", i);
         if (check_code(a->code, i, dead) != VK_OK)
             return VK_DEAD;
@@ -161,7 +162,7 @@ static vk_handled check_answers(const avro_value_t *v, screening *s, vk_dead *de
 }
 
 static vk_handled check_outcome(const avro_value_t *v, screening *s, vk_dead *dead) {
-    if (vk_get_enum(v, "result", &s->result) || vk_get_opt_str(v, "note", &s->note))
+    if (vk_value_get_enum(v, "result", &s->result) || vk_value_get_opt_str(v, "note", &s->note))
         return vk_refuse(dead, "DECODE", "result or note field missing");
     if (s->note && strlen(s->note) > SCREENING_MAX_NOTE)
         return vk_refuse(dead, "INVALID_NOTE", "note: %zu bytes, at most %d", strlen(s->note),
@@ -199,16 +200,18 @@ static int write_screened(screening_ctx *c, const screening *s, vk_outputs *out,
                                             VK_TARGET_SCREENED, &p, err, errlen);
     if (!e)
         return -1;
-    int rc = vk_set_int(&p, "dose", s->visit.dose) |
-             vk_set_str(&p, "facility_code", s->visit.facility) |
-             vk_set_opt_float(&p, "temperature_c", s->has_temperature, s->temperature_c) |
-             vk_set_opt_int(&p, "systolic", s->has_systolic, s->systolic) |
-             vk_set_opt_int(&p, "diastolic", s->has_diastolic, s->diastolic) |
-             vk_set_enum(&p, "result", s->result) | vk_set_opt_str(&p, "note", s->note) |
-             vk_get_field(&p, "answers", &answers);
+    int rc = vk_value_set_int(&p, "dose", s->visit.dose) |
+             vk_value_set_str(&p, "facility_code", s->visit.facility) |
+             vk_value_set_opt_float(&p, "temperature_c", s->has_temperature, s->temperature_c) |
+             vk_value_set_opt_int(&p, "systolic", s->has_systolic, s->systolic) |
+             vk_value_set_opt_int(&p, "diastolic", s->has_diastolic, s->diastolic) |
+             vk_value_set_enum(&p, "result", s->result) |
+             vk_value_set_opt_str(&p, "note", s->note) |
+             vk_value_get_field(&p, "answers", &answers);
     for (size_t i = 0; i < s->n_answers && !rc; i++)
         rc = avro_value_append(&answers, &item, NULL) ||
-             vk_set_str(&item, "code", s->answers[i].code) || vk_get_field(&item, "yes", &yes) ||
+             vk_value_set_str(&item, "code", s->answers[i].code) ||
+             vk_value_get_field(&item, "yes", &yes) ||
              avro_value_set_boolean(&yes, s->answers[i].yes);
     if (rc) {
         snprintf(err, errlen, "cannot fill Screened: %s", avro_strerror());

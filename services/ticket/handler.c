@@ -74,8 +74,9 @@ static vk_handled check_identity(ticket_ctx *c, const avro_value_t *v, target *t
     char err[256];
     const char *name;
     vk_nik_info nik;
-    if (vk_get_str(v, "nik", &t->nik) || vk_get_str(v, "name", &name) ||
-        vk_get_int(v, "birth_date", &t->birth_date) || vk_get_opt_enum(v, "sex", &t->sex))
+    if (vk_value_get_str(v, "nik", &t->nik) || vk_value_get_str(v, "name", &name) ||
+        vk_value_get_int(v, "birth_date", &t->birth_date) ||
+        vk_value_get_opt_enum(v, "sex", &t->sex))
         return vk_refuse(dead, "DECODE", "identity fields missing");
     if (vk_nik_parse(t->nik, &nik, err, sizeof err))
         return vk_refuse(dead, "INVALID_NIK", "nik: %s", err);
@@ -101,10 +102,11 @@ static vk_handled check_identity(ticket_ctx *c, const avro_value_t *v, target *t
 static vk_handled check_contact(ticket_ctx *c, const avro_value_t *v, target *t, vk_dead *dead) {
     char err[256];
     const char *phone, *facility;
-    if (vk_get_opt_str(v, "phone", &phone) || vk_get_opt_str(v, "category", &t->category) ||
-        vk_get_opt_str(v, "facility_code", &facility) ||
-        vk_get_opt_int(v, "scheduled_date", &t->has_sched, &t->scheduled_date) ||
-        vk_get_enum(v, "origin", &t->origin))
+    if (vk_value_get_opt_str(v, "phone", &phone) ||
+        vk_value_get_opt_str(v, "category", &t->category) ||
+        vk_value_get_opt_str(v, "facility_code", &facility) ||
+        vk_value_get_opt_int(v, "scheduled_date", &t->has_sched, &t->scheduled_date) ||
+        vk_value_get_enum(v, "origin", &t->origin))
         return vk_refuse(dead, "DECODE", "contact fields missing");
     if (phone && *phone) {
         if (vk_phone_normalize(phone, t->phone, sizeof t->phone, err, sizeof err))
@@ -133,13 +135,14 @@ static int write_issued(ticket_ctx *c, const target *t, vk_outputs *out, char *e
                                             VK_TARGET_TICKET_ISSUED, &p, err, errlen);
     if (!e)
         return -1;
-    int rc = vk_set_str(&p, "ticket", ticket) | vk_set_str(&p, "name", t->name) |
-             vk_set_int(&p, "birth_date", t->birth_date) | vk_set_opt_enum(&p, "sex", t->sex) |
-             vk_set_opt_str(&p, "phone", t->has_phone ? t->phone : NULL) |
-             vk_set_opt_str(&p, "category", t->category) |
-             vk_set_opt_str(&p, "facility_code", t->has_facility ? t->facility : NULL) |
-             vk_set_opt_int(&p, "scheduled_date", t->has_sched, t->scheduled_date) |
-             vk_set_enum(&p, "origin", t->origin) | vk_get_field(&p, "flags", &flags);
+    int rc = vk_value_set_str(&p, "ticket", ticket) | vk_value_set_str(&p, "name", t->name) |
+             vk_value_set_int(&p, "birth_date", t->birth_date) |
+             vk_value_set_opt_enum(&p, "sex", t->sex) |
+             vk_value_set_opt_str(&p, "phone", t->has_phone ? t->phone : NULL) |
+             vk_value_set_opt_str(&p, "category", t->category) |
+             vk_value_set_opt_str(&p, "facility_code", t->has_facility ? t->facility : NULL) |
+             vk_value_set_opt_int(&p, "scheduled_date", t->has_sched, t->scheduled_date) |
+             vk_value_set_enum(&p, "origin", t->origin) | vk_value_get_field(&p, "flags", &flags);
     for (int i = 0; i < t->n_flags && !rc; i++)
         rc = avro_value_append(&flags, &item, NULL) || avro_value_set_string(&item, t->flags[i]);
     if (rc) {

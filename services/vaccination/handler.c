@@ -149,8 +149,8 @@ static vk_handled check_time(vaccination *x, vk_dead *dead) {
 static vk_handled check_dose_given(const vaccination_ctx *c, const avro_value_t *v, vaccination *x,
                                    vk_dead *dead) {
     const char *vaccine, *batch;
-    if (vk_get_str(v, "vaccine", &vaccine) || vk_get_str(v, "batch", &batch) ||
-        vk_get_long(v, "vaccinated_at", &x->vaccinated_at))
+    if (vk_value_get_str(v, "vaccine", &vaccine) || vk_value_get_str(v, "batch", &batch) ||
+        vk_value_get_long(v, "vaccinated_at", &x->vaccinated_at))
         return vk_refuse(dead, "DECODE", "vaccine, batch or vaccinated_at field missing");
     vk_handled h = check_vaccine(c, vaccine, x, dead);
     if (h == VK_OK)
@@ -167,9 +167,11 @@ static int write_vaccinated(vaccination_ctx *c, const vaccination *x, vk_outputs
                                             x->visit.nik, VK_TARGET_VACCINATED, &p, err, errlen);
     if (!e)
         return -1;
-    if (vk_set_int(&p, "dose", x->visit.dose) | vk_set_str(&p, "facility_code", x->visit.facility) |
-        vk_set_str(&p, "vaccine", x->vaccine->code) | vk_set_str(&p, "batch", x->batch) |
-        vk_set_long(&p, "vaccinated_at", x->vaccinated_at)) {
+    if (vk_value_set_int(&p, "dose", x->visit.dose) |
+        vk_value_set_str(&p, "facility_code", x->visit.facility) |
+        vk_value_set_str(&p, "vaccine", x->vaccine->code) |
+        vk_value_set_str(&p, "batch", x->batch) |
+        vk_value_set_long(&p, "vaccinated_at", x->vaccinated_at)) {
         snprintf(err, errlen, "cannot fill Vaccinated: %s", avro_strerror());
         return -1;
     }

@@ -118,27 +118,27 @@ static verif_access_outcome access_apply(verif_ctx *c, const void *data, size_t 
         snprintf(note->reason, sizeof note->reason, "cannot decode AccessChanged: %s", err);
         return VERIF_ACCESS_UNDECODABLE;
     }
-    if (vk_get_str(v, "event_id", &s) || vk_uuid_parse(s, uuid)) {
+    if (vk_value_get_str(v, "event_id", &s) || vk_uuid_parse(s, uuid)) {
         snprintf(note->reason, sizeof note->reason, "event_id is not a UUID");
         return VERIF_ACCESS_UNDECODABLE;
     }
     vk_str_copy(note->event_id, sizeof note->event_id, s);
-    vk_get_long(v, "occurred_at", &e.occurred_at);
-    if (!vk_get_opt_str(v, "actor", &s) && s) {
+    vk_value_get_long(v, "occurred_at", &e.occurred_at);
+    if (!vk_value_get_opt_str(v, "actor", &s) && s) {
         vk_str_copy(actor, sizeof actor, s);
         has_actor = true;
     }
-    vk_get_enum(v, "action", &action);
+    vk_value_get_enum(v, "action", &action);
     e.action = action == 1 ? VK_ACCESS_REVOKE : VK_ACCESS_GRANT;
     note->action = action == 1 ? "REVOKE" : "GRANT";
-    if (!vk_get_str(v, "user_id", &s))
+    if (!vk_value_get_str(v, "user_id", &s))
         vk_str_copy(note->user_id, sizeof note->user_id, s);
-    if (!vk_get_str(v, "facility_code", &s))
+    if (!vk_value_get_str(v, "facility_code", &s))
         vk_str_copy(note->facility_code, sizeof note->facility_code, s);
     district[0] = '\0';
-    if (!vk_get_str(v, "district_code", &s))
+    if (!vk_value_get_str(v, "district_code", &s))
         vk_str_copy(district, sizeof district, s);
-    vk_get_opt_long(v, "valid_until", &e.has_valid_until, &e.valid_until);
+    vk_value_get_opt_long(v, "valid_until", &e.has_valid_until, &e.valid_until);
     e.event_id = note->event_id;
     e.actor = has_actor ? actor : NULL;
     e.user_id = note->user_id;
@@ -201,9 +201,9 @@ static const char *date_str(int32_t days, char out[16]) {
 static vk_handled check_identity_changes(const avro_value_t *cv, int32_t today, changes *ch,
                                          vk_dead *dead) {
     const char *name;
-    if (vk_get_opt_str(cv, "name", &name) ||
-        vk_get_opt_int(cv, "birth_date", &ch->has_birth_date, &ch->birth_date) ||
-        vk_get_opt_enum(cv, "sex", &ch->sex))
+    if (vk_value_get_opt_str(cv, "name", &name) ||
+        vk_value_get_opt_int(cv, "birth_date", &ch->has_birth_date, &ch->birth_date) ||
+        vk_value_get_opt_enum(cv, "sex", &ch->sex))
         return vk_refuse(dead, "DECODE", "changes: identity fields missing");
     if (name && *name) { /* "" = unchanged, as vaksin-ticket reads an empty optional field */
         char err[256];
@@ -225,8 +225,9 @@ static vk_handled check_identity_changes(const avro_value_t *cv, int32_t today, 
 static vk_handled check_contact_changes(const avro_value_t *cv, int32_t today, changes *ch,
                                         vk_dead *dead) {
     const char *phone, *facility;
-    if (vk_get_opt_str(cv, "phone", &phone) || vk_get_opt_str(cv, "facility_code", &facility) ||
-        vk_get_opt_int(cv, "scheduled_date", &ch->has_sched, &ch->scheduled_date))
+    if (vk_value_get_opt_str(cv, "phone", &phone) ||
+        vk_value_get_opt_str(cv, "facility_code", &facility) ||
+        vk_value_get_opt_int(cv, "scheduled_date", &ch->has_sched, &ch->scheduled_date))
         return vk_refuse(dead, "DECODE", "changes: contact fields missing");
     if (phone && *phone) {
         char err[256];
@@ -257,7 +258,7 @@ static vk_handled check_changes(const avro_value_t *v, request *r, vk_dead *dead
     avro_value_t cv;
     int32_t today = day_of(r->env.occurred_at);
     changes *ch = &r->ch;
-    if (vk_get_field(v, "changes", &cv))
+    if (vk_value_get_field(v, "changes", &cv))
         return vk_refuse(dead, "DECODE", "changes: field missing");
     vk_handled h = check_identity_changes(&cv, today, ch, dead);
     if (h == VK_OK)
@@ -289,8 +290,9 @@ static vk_handled read_request(verif_ctx *c, const rd_kafka_message_t *in, reque
     if (!r->env.actor || !*r->env.actor)
         return vk_refuse(dead, "MISSING_ACTOR",
                          "actor: missing: a verification request must name the user who asks");
-    if (vk_get_enum(v, "kind", &r->kind) || vk_get_str(v, "nik", &r->nik) ||
-        vk_get_str(v, "facility_code", &facility) || vk_get_opt_str(v, "reason", &r->reason))
+    if (vk_value_get_enum(v, "kind", &r->kind) || vk_value_get_str(v, "nik", &r->nik) ||
+        vk_value_get_str(v, "facility_code", &facility) ||
+        vk_value_get_opt_str(v, "reason", &r->reason))
         return vk_refuse(dead, "DECODE", "kind, nik, facility_code or reason field missing");
     h = vk_check_nik(r->nik, dead);
     if (h == VK_OK)
@@ -304,32 +306,33 @@ static vk_handled read_request(verif_ctx *c, const rd_kafka_message_t *in, reque
 
 static int fill_changes(avro_value_t *rec, const changes *ch) {
     avro_value_t cv;
-    return vk_get_field(rec, "changes", &cv) ||
-           vk_set_opt_str(&cv, "name", ch->has_name ? ch->name : NULL) ||
-           vk_set_opt_int(&cv, "birth_date", ch->has_birth_date, ch->birth_date) ||
-           vk_set_opt_enum(&cv, "sex", ch->sex) ||
-           vk_set_opt_str(&cv, "phone", ch->has_phone ? ch->phone : NULL) ||
-           vk_set_opt_str(&cv, "facility_code", ch->has_facility ? ch->facility : NULL) ||
-           vk_set_opt_int(&cv, "scheduled_date", ch->has_sched, ch->scheduled_date);
+    return vk_value_get_field(rec, "changes", &cv) ||
+           vk_value_set_opt_str(&cv, "name", ch->has_name ? ch->name : NULL) ||
+           vk_value_set_opt_int(&cv, "birth_date", ch->has_birth_date, ch->birth_date) ||
+           vk_value_set_opt_enum(&cv, "sex", ch->sex) ||
+           vk_value_set_opt_str(&cv, "phone", ch->has_phone ? ch->phone : NULL) ||
+           vk_value_set_opt_str(&cv, "facility_code", ch->has_facility ? ch->facility : NULL) ||
+           vk_value_set_opt_int(&cv, "scheduled_date", ch->has_sched, ch->scheduled_date);
 }
 
 static int fill_grant(avro_value_t *rec, const vk_grant *g) {
     avro_value_t gv;
-    return vk_get_field(rec, "grant", &gv) ||
-           vk_set_str(&gv, "grant_event_id", g->grant_event_id) ||
-           vk_set_str(&gv, "user_id", g->user_id) ||
-           vk_set_str(&gv, "facility_code", g->facility_code) ||
-           vk_set_str(&gv, "district_code", g->district_code) ||
-           vk_set_opt_str(&gv, "granted_by", g->granted_by[0] ? g->granted_by : NULL) ||
-           vk_set_long(&gv, "granted_at", g->granted_at) ||
-           vk_set_opt_long(&gv, "valid_until", g->has_valid_until, g->valid_until);
+    return vk_value_get_field(rec, "grant", &gv) ||
+           vk_value_set_str(&gv, "grant_event_id", g->grant_event_id) ||
+           vk_value_set_str(&gv, "user_id", g->user_id) ||
+           vk_value_set_str(&gv, "facility_code", g->facility_code) ||
+           vk_value_set_str(&gv, "district_code", g->district_code) ||
+           vk_value_set_opt_str(&gv, "granted_by", g->granted_by[0] ? g->granted_by : NULL) ||
+           vk_value_set_long(&gv, "granted_at", g->granted_at) ||
+           vk_value_set_opt_long(&gv, "valid_until", g->has_valid_until, g->valid_until);
 }
 
 /* What VerificationPending, VerificationRefused and VerificationLookup share. */
 static int fill_request(avro_value_t *rec, const request *r) {
-    return vk_set_str(rec, "request_id", r->env.event_id) || vk_set_enum(rec, "kind", r->kind) ||
-           vk_set_str(rec, "facility_code", r->facility) || fill_changes(rec, &r->ch) ||
-           vk_set_opt_str(rec, "reason", r->reason);
+    return vk_value_set_str(rec, "request_id", r->env.event_id) ||
+           vk_value_set_enum(rec, "kind", r->kind) ||
+           vk_value_set_str(rec, "facility_code", r->facility) || fill_changes(rec, &r->ch) ||
+           vk_value_set_opt_str(rec, "reason", r->reason);
 }
 
 static int write_pending(verif_ctx *c, const request *r, const vk_grant *g, vk_outputs *out,
@@ -343,7 +346,7 @@ static int write_pending(verif_ctx *c, const request *r, const vk_grant *g, vk_o
     if (r->kind == KIND_ADDITION)
         vk_ticket_from_nik(c->secret, c->secret_len, r->nik, ticket);
     if (fill_request(&p, r) ||
-        vk_set_opt_str(&p, "ticket", r->kind == KIND_ADDITION ? ticket : NULL) ||
+        vk_value_set_opt_str(&p, "ticket", r->kind == KIND_ADDITION ? ticket : NULL) ||
         fill_grant(&p, g)) {
         snprintf(err, errlen, "cannot fill VerificationPending: %s", avro_strerror());
         return -1;
@@ -356,10 +359,12 @@ static int write_lookup(verif_ctx *c, const request *r, const vk_grant *g, vk_ou
     char id[37];
     vk_derive_event_id(VERIFICATION_SERVICE, r->env.event_id, 1, id);
     avro_value_t *v = vk_encoder_value(c->lookup);
-    if (vk_set_str(v, "event_id", id) || vk_set_long(v, "occurred_at", r->env.occurred_at) ||
-        vk_set_str(v, "source", r->env.source) || vk_set_opt_str(v, "actor", r->env.actor) ||
-        fill_request(v, r) || vk_set_str(v, "nik", r->nik) || fill_grant(v, g) ||
-        vk_set_int(v, "attempt", 0) || vk_set_opt_long(v, "not_before", false, 0)) {
+    if (vk_value_set_str(v, "event_id", id) ||
+        vk_value_set_long(v, "occurred_at", r->env.occurred_at) ||
+        vk_value_set_str(v, "source", r->env.source) ||
+        vk_value_set_opt_str(v, "actor", r->env.actor) || fill_request(v, r) ||
+        vk_value_set_str(v, "nik", r->nik) || fill_grant(v, g) ||
+        vk_value_set_int(v, "attempt", 0) || vk_value_set_opt_long(v, "not_before", false, 0)) {
         snprintf(err, errlen, "cannot fill VerificationLookup: %s", avro_strerror());
         return -1;
     }
@@ -378,8 +383,8 @@ static int write_refused(verif_ctx *c, const request *r, vk_authz why, const cha
                                             VK_TARGET_VERIFICATION_REFUSED, &p, err, errlen);
     if (!e)
         return -1;
-    if (fill_request(&p, r) || vk_set_str(&p, "code", vk_authz_code(why)) ||
-        vk_set_str(&p, "refusal", words)) {
+    if (fill_request(&p, r) || vk_value_set_str(&p, "code", vk_authz_code(why)) ||
+        vk_value_set_str(&p, "refusal", words)) {
         snprintf(err, errlen, "cannot fill VerificationRefused: %s", avro_strerror());
         return -1;
     }

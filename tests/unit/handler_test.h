@@ -101,22 +101,22 @@ static void ht_expect_event(ht_fixture *f, const char *service, const char *inpu
                           sizeof err))
         fail_msg("output is no TargetEvent: %s", err);
     vk_derive_event_id(service, input_id, 0, id);
-    assert_int_equal(0, vk_get_str(e, "event_id", &s));
+    assert_int_equal(0, vk_value_get_str(e, "event_id", &s));
     assert_string_equal(id, s);
-    assert_int_equal(0, vk_get_str(e, "causation_id", &s));
+    assert_int_equal(0, vk_value_get_str(e, "causation_id", &s));
     assert_string_equal(input_id, s);
-    assert_int_equal(0, vk_get_long(e, "occurred_at", &l));
+    assert_int_equal(0, vk_value_get_long(e, "occurred_at", &l));
     assert_int_equal(occurred_at, l);
-    assert_int_equal(0, vk_get_str(e, "source", &s));
+    assert_int_equal(0, vk_value_get_str(e, "source", &s));
     assert_string_equal(source, s);
-    assert_int_equal(0, vk_get_opt_str(e, "actor", &s));
+    assert_int_equal(0, vk_value_get_opt_str(e, "actor", &s));
     if (actor)
         assert_string_equal(actor, s);
     else
         assert_null(s);
-    assert_int_equal(0, vk_get_str(e, "nik", &s));
+    assert_int_equal(0, vk_value_get_str(e, "nik", &s));
     assert_string_equal(nik, s);
-    assert_int_equal(0, vk_get_field(e, "payload", &u));
+    assert_int_equal(0, vk_value_get_field(e, "payload", &u));
     assert_int_equal(0, avro_value_get_discriminant(&u, &disc));
     assert_int_equal((int)branch, disc);
     assert_int_equal(0, avro_value_get_current_branch(&u, payload));

@@ -636,9 +636,9 @@ static void both_down_gives_unavailable_and_a_retry_lookup(void **state) {
     avro_value_t payload, branch;
     bool has;
     int64_t retry_at;
-    assert_int_equal(0, vk_get_field(ev, "payload", &payload));
+    assert_int_equal(0, vk_value_get_field(ev, "payload", &payload));
     assert_int_equal(0, avro_value_get_current_branch(&payload, &branch));
-    assert_int_equal(0, vk_get_opt_long(&branch, "retry_at", &has, &retry_at));
+    assert_int_equal(0, vk_value_get_opt_long(&branch, "retry_at", &has, &retry_at));
     assert_true(has);
     int64_t now = WALL0 + f->src.mono;
     assert_in_range(retry_at, now + 2500 - 200, now + 2500); /* 5 s base, attempt 0, jitter 0 */
@@ -656,17 +656,17 @@ static void both_down_gives_unavailable_and_a_retry_lookup(void **state) {
     int32_t attempt;
     int64_t not_before;
     vk_derive_event_id(LOOKUP_SERVICE, EVENT_ID, 1, id);
-    assert_int_equal(0, vk_get_str(r, "event_id", &s));
+    assert_int_equal(0, vk_value_get_str(r, "event_id", &s));
     assert_string_equal(id, s);
-    assert_int_equal(0, vk_get_str(r, "request_id", &s));
+    assert_int_equal(0, vk_value_get_str(r, "request_id", &s));
     assert_string_equal("9b2e7f00-1c1d-4e6b-8f5a-3f2b1c0d9e8a", s);
-    assert_int_equal(0, vk_get_int(r, "attempt", &attempt));
+    assert_int_equal(0, vk_value_get_int(r, "attempt", &attempt));
     assert_int_equal(1, attempt);
-    assert_int_equal(0, vk_get_opt_long(r, "not_before", &has, &not_before));
+    assert_int_equal(0, vk_value_get_opt_long(r, "not_before", &has, &not_before));
     assert_true(has);
     assert_int_equal(retry_at, not_before);
     int64_t occurred;
-    assert_int_equal(0, vk_get_long(r, "occurred_at", &occurred));
+    assert_int_equal(0, vk_value_get_long(r, "occurred_at", &occurred));
     assert_int_equal(1612200600000LL, occurred); /* tglSEP stays the request's day */
 }
 
@@ -690,9 +690,9 @@ static void retry_backoff_grows_and_is_capped(void **state) {
         int32_t attempt;
         bool has;
         int64_t not_before;
-        assert_int_equal(0, vk_get_int(r, "attempt", &attempt));
+        assert_int_equal(0, vk_value_get_int(r, "attempt", &attempt));
         assert_int_equal(attempts[i] + 1, attempt);
-        assert_int_equal(0, vk_get_opt_long(r, "not_before", &has, &not_before));
+        assert_int_equal(0, vk_value_get_opt_long(r, "not_before", &has, &not_before));
         int64_t delay = not_before - (WALL0 + f->src.mono);
         assert_in_range(delay, nominal[i] / 2 - 200, nominal[i]);
         json_t *e = event_json(f, 0, NULL);

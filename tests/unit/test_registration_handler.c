@@ -98,11 +98,14 @@ static req by_nik(void) {
 
 static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
-    assert_int_equal(
-        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
-               vk_set_str(v, "source", "pcare-web") | vk_set_opt_str(v, "actor", r->actor) |
-               vk_set_opt_str(v, "ticket", r->ticket) | vk_set_opt_str(v, "nik", r->nik) |
-               vk_set_str(v, "facility_code", r->facility) | vk_set_int(v, "dose", r->dose));
+    assert_int_equal(0, vk_value_set_str(v, "event_id", r->event_id) |
+                            vk_value_set_long(v, "occurred_at", NOW_MS) |
+                            vk_value_set_str(v, "source", "pcare-web") |
+                            vk_value_set_opt_str(v, "actor", r->actor) |
+                            vk_value_set_opt_str(v, "ticket", r->ticket) |
+                            vk_value_set_opt_str(v, "nik", r->nik) |
+                            vk_value_set_str(v, "facility_code", r->facility) |
+                            vk_value_set_int(v, "dose", r->dose));
     return v;
 }
 
@@ -121,12 +124,12 @@ static void registers_by_ticket(void **state) {
     int32_t dose;
     ht_expect_event(&f->h, REGISTRATION_SERVICE, EVENT_ID, NOW_MS, "pcare-web", "desk-user-7", NIK,
                     VK_TARGET_REGISTERED, &p);
-    assert_int_equal(0, vk_get_opt_str(&p, "ticket", &s));
+    assert_int_equal(0, vk_value_get_opt_str(&p, "ticket", &s));
     assert_non_null(s);
     assert_string_equal(f->ticket, s);
-    assert_int_equal(0, vk_get_str(&p, "facility_code", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "facility_code", &s));
     assert_string_equal("P3273020201", s);
-    assert_int_equal(0, vk_get_int(&p, "dose", &dose));
+    assert_int_equal(0, vk_value_get_int(&p, "dose", &dose));
     assert_int_equal(1, dose);
 }
 
@@ -140,11 +143,11 @@ static void registers_by_nik(void **state) {
     int32_t dose;
     ht_expect_event(&f->h, REGISTRATION_SERVICE, EVENT_ID, NOW_MS, "pcare-web", NULL, NIK,
                     VK_TARGET_REGISTERED, &p);
-    assert_int_equal(0, vk_get_opt_str(&p, "ticket", &s));
+    assert_int_equal(0, vk_value_get_opt_str(&p, "ticket", &s));
     assert_null(s);
-    assert_int_equal(0, vk_get_str(&p, "facility_code", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "facility_code", &s));
     assert_string_equal("3273015", s);
-    assert_int_equal(0, vk_get_int(&p, "dose", &dose));
+    assert_int_equal(0, vk_value_get_int(&p, "dose", &dose));
     assert_int_equal(2, dose);
 }
 

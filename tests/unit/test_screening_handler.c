@@ -80,19 +80,21 @@ static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
     avro_value_t answers, item, yes;
     assert_int_equal(
-        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
-               vk_set_str(v, "source", "pcare-web") | vk_set_opt_str(v, "actor", "screener-2") |
-               vk_set_str(v, "nik", r->nik) | vk_set_int(v, "dose", r->dose) |
-               vk_set_str(v, "facility_code", r->facility) |
-               vk_set_opt_float(v, "temperature_c", r->has_temp, r->temp) |
-               vk_set_opt_int(v, "systolic", r->has_sys, r->sys) |
-               vk_set_opt_int(v, "diastolic", r->has_dia, r->dia) |
-               vk_set_enum(v, "result", r->result) | vk_set_opt_str(v, "note", r->note) |
-               vk_get_field(v, "answers", &answers));
+        0,
+        vk_value_set_str(v, "event_id", r->event_id) | vk_value_set_long(v, "occurred_at", NOW_MS) |
+            vk_value_set_str(v, "source", "pcare-web") |
+            vk_value_set_opt_str(v, "actor", "screener-2") | vk_value_set_str(v, "nik", r->nik) |
+            vk_value_set_int(v, "dose", r->dose) |
+            vk_value_set_str(v, "facility_code", r->facility) |
+            vk_value_set_opt_float(v, "temperature_c", r->has_temp, r->temp) |
+            vk_value_set_opt_int(v, "systolic", r->has_sys, r->sys) |
+            vk_value_set_opt_int(v, "diastolic", r->has_dia, r->dia) |
+            vk_value_set_enum(v, "result", r->result) | vk_value_set_opt_str(v, "note", r->note) |
+            vk_value_get_field(v, "answers", &answers));
     for (size_t i = 0; i < r->n_answers; i++)
         assert_int_equal(0, avro_value_append(&answers, &item, NULL) |
-                                vk_set_str(&item, "code", r->answers[i].code) |
-                                vk_get_field(&item, "yes", &yes) |
+                                vk_value_set_str(&item, "code", r->answers[i].code) |
+                                vk_value_get_field(&item, "yes", &yes) |
                                 avro_value_set_boolean(&yes, r->answers[i].yes));
     return v;
 }
@@ -118,31 +120,31 @@ static void screens(void **state) {
     size_t n = 0;
     ht_expect_event(&f->h, SCREENING_SERVICE, EVENT_ID, NOW_MS, "pcare-web", "screener-2", NIK,
                     VK_TARGET_SCREENED, &p);
-    assert_int_equal(0, vk_get_int(&p, "dose", &i32));
+    assert_int_equal(0, vk_value_get_int(&p, "dose", &i32));
     assert_int_equal(1, i32);
-    assert_int_equal(0, vk_get_str(&p, "facility_code", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "facility_code", &s));
     assert_string_equal("P3273020201", s);
-    assert_int_equal(0, vk_get_opt_float(&p, "temperature_c", &has, &temp));
+    assert_int_equal(0, vk_value_get_opt_float(&p, "temperature_c", &has, &temp));
     assert_true(has);
     assert_true(temp == 36.6f);
-    assert_int_equal(0, vk_get_opt_int(&p, "systolic", &has, &i32));
+    assert_int_equal(0, vk_value_get_opt_int(&p, "systolic", &has, &i32));
     assert_true(has);
     assert_int_equal(120, i32);
-    assert_int_equal(0, vk_get_opt_int(&p, "diastolic", &has, &i32));
+    assert_int_equal(0, vk_value_get_opt_int(&p, "diastolic", &has, &i32));
     assert_true(has);
     assert_int_equal(80, i32);
-    assert_int_equal(0, vk_get_enum(&p, "result", &e));
+    assert_int_equal(0, vk_value_get_enum(&p, "result", &e));
     assert_int_equal(PROCEED, e);
-    assert_int_equal(0, vk_get_opt_str(&p, "note", &s));
+    assert_int_equal(0, vk_value_get_opt_str(&p, "note", &s));
     assert_string_equal("batuk ringan", s);
-    assert_int_equal(0, vk_get_field(&p, "answers", &answers));
+    assert_int_equal(0, vk_value_get_field(&p, "answers", &answers));
     assert_int_equal(0, avro_value_get_size(&answers, &n));
     assert_int_equal(2, n);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(0, avro_value_get_by_index(&answers, i, &item, NULL));
-        assert_int_equal(0, vk_get_str(&item, "code", &s));
+        assert_int_equal(0, vk_value_get_str(&item, "code", &s));
         assert_string_equal(two_answers[i].code, s);
-        assert_int_equal(0, vk_get_field(&item, "yes", &yes));
+        assert_int_equal(0, vk_value_get_field(&item, "yes", &yes));
         assert_int_equal(0, avro_value_get_boolean(&yes, &b));
         assert_int_equal(two_answers[i].yes, b);
     }
@@ -163,15 +165,15 @@ static void proceed_without_figures(void **state) {
     size_t n = 1;
     ht_expect_event(&f->h, SCREENING_SERVICE, EVENT_ID, NOW_MS, "pcare-web", "screener-2", NIK,
                     VK_TARGET_SCREENED, &p);
-    assert_int_equal(0, vk_get_opt_float(&p, "temperature_c", &has, &temp));
+    assert_int_equal(0, vk_value_get_opt_float(&p, "temperature_c", &has, &temp));
     assert_false(has);
-    assert_int_equal(0, vk_get_opt_int(&p, "systolic", &has, &i32));
+    assert_int_equal(0, vk_value_get_opt_int(&p, "systolic", &has, &i32));
     assert_false(has);
-    assert_int_equal(0, vk_get_opt_int(&p, "diastolic", &has, &i32));
+    assert_int_equal(0, vk_value_get_opt_int(&p, "diastolic", &has, &i32));
     assert_false(has);
-    assert_int_equal(0, vk_get_opt_str(&p, "note", &s));
+    assert_int_equal(0, vk_value_get_opt_str(&p, "note", &s));
     assert_null(s);
-    vk_get_field(&p, "answers", &answers);
+    vk_value_get_field(&p, "answers", &answers);
     avro_value_get_size(&answers, &n);
     assert_int_equal(0, n);
 }

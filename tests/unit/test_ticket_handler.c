@@ -79,13 +79,17 @@ static vk_handled run(fixture *f, const req *r, vk_dead *dead) {
     char err[256];
     avro_value_t *v = vk_encoder_value(f->enc);
     assert_int_equal(
-        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", NOW_MS) |
-               vk_set_str(v, "source", "sisdmk-import") | vk_set_opt_str(v, "actor", NULL) |
-               vk_set_str(v, "nik", r->nik) | vk_set_str(v, "name", r->name) |
-               vk_set_int(v, "birth_date", r->birth_date) | vk_set_opt_enum(v, "sex", r->sex) |
-               vk_set_opt_str(v, "phone", r->phone) | vk_set_opt_str(v, "category", "PERAWAT") |
-               vk_set_opt_str(v, "facility_code", r->facility) |
-               vk_set_opt_int(v, "scheduled_date", false, 0) | vk_set_enum(v, "origin", 0));
+        0,
+        vk_value_set_str(v, "event_id", r->event_id) | vk_value_set_long(v, "occurred_at", NOW_MS) |
+            vk_value_set_str(v, "source", "sisdmk-import") |
+            vk_value_set_opt_str(v, "actor", NULL) | vk_value_set_str(v, "nik", r->nik) |
+            vk_value_set_str(v, "name", r->name) |
+            vk_value_set_int(v, "birth_date", r->birth_date) |
+            vk_value_set_opt_enum(v, "sex", r->sex) | vk_value_set_opt_str(v, "phone", r->phone) |
+            vk_value_set_opt_str(v, "category", "PERAWAT") |
+            vk_value_set_opt_str(v, "facility_code", r->facility) |
+            vk_value_set_opt_int(v, "scheduled_date", false, 0) |
+            vk_value_set_enum(v, "origin", 0));
     vk_buf_reset(&f->in);
     assert_int_equal(0, vk_encoder_write(f->enc, v, &f->in, err, sizeof err));
     rd_kafka_message_t m;
@@ -112,24 +116,24 @@ static void issues_normalized_ticket(void **state) {
                                           f->out.items[0].value.len, &e, err, sizeof err));
     const char *s;
     vk_derive_event_id(TICKET_SERVICE, r.event_id, 0, id);
-    assert_int_equal(0, vk_get_str(e, "event_id", &s));
+    assert_int_equal(0, vk_value_get_str(e, "event_id", &s));
     assert_string_equal(id, s);
-    assert_int_equal(0, vk_get_str(e, "causation_id", &s));
+    assert_int_equal(0, vk_value_get_str(e, "causation_id", &s));
     assert_string_equal(r.event_id, s);
-    assert_int_equal(0, vk_get_field(e, "payload", &payload));
+    assert_int_equal(0, vk_value_get_field(e, "payload", &payload));
     int disc;
     avro_value_get_discriminant(&payload, &disc);
     assert_int_equal(0, disc);
     avro_value_get_current_branch(&payload, &p);
     vk_ticket_from_nik((const uint8_t *)secret, strlen(secret), r.nik, ticket);
-    assert_int_equal(0, vk_get_str(&p, "ticket", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "ticket", &s));
     assert_string_equal(ticket, s);
-    assert_int_equal(0, vk_get_str(&p, "name", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "name", &s));
     assert_string_equal("SITI NURHALIZA", s);
-    assert_int_equal(0, vk_get_opt_str(&p, "phone", &s));
+    assert_int_equal(0, vk_value_get_opt_str(&p, "phone", &s));
     assert_string_equal("+6281234567890", s);
     size_t n;
-    vk_get_field(&p, "flags", &flags);
+    vk_value_get_field(&p, "flags", &flags);
     avro_value_get_size(&flags, &n);
     assert_int_equal(0, n);
 }
@@ -158,9 +162,9 @@ static void flags_mismatches(void **state) {
     char err[256];
     assert_int_equal(0, vk_decoder_decode(f->dec, f->out.items[0].value.data,
                                           f->out.items[0].value.len, &e, err, sizeof err));
-    vk_get_field(e, "payload", &payload);
+    vk_value_get_field(e, "payload", &payload);
     avro_value_get_current_branch(&payload, &p);
-    vk_get_field(&p, "flags", &flags);
+    vk_value_get_field(&p, "flags", &flags);
     size_t n, len;
     const char *s;
     avro_value_get_size(&flags, &n);

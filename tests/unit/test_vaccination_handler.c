@@ -58,12 +58,14 @@ static req good(void) {
 static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
     assert_int_equal(
-        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", r->occurred_at) |
-               vk_set_str(v, "source", "pcare-mobile") | vk_set_opt_str(v, "actor", NULL) |
-               vk_set_str(v, "nik", r->nik) | vk_set_int(v, "dose", r->dose) |
-               vk_set_str(v, "facility_code", r->facility) | vk_set_str(v, "vaccine", r->vaccine) |
-               vk_set_str(v, "batch", r->batch) |
-               vk_set_long(v, "vaccinated_at", r->vaccinated_at));
+        0, vk_value_set_str(v, "event_id", r->event_id) |
+               vk_value_set_long(v, "occurred_at", r->occurred_at) |
+               vk_value_set_str(v, "source", "pcare-mobile") |
+               vk_value_set_opt_str(v, "actor", NULL) | vk_value_set_str(v, "nik", r->nik) |
+               vk_value_set_int(v, "dose", r->dose) |
+               vk_value_set_str(v, "facility_code", r->facility) |
+               vk_value_set_str(v, "vaccine", r->vaccine) | vk_value_set_str(v, "batch", r->batch) |
+               vk_value_set_long(v, "vaccinated_at", r->vaccinated_at));
     return v;
 }
 
@@ -81,15 +83,15 @@ static void vaccinates(void **state) {
     int64_t at;
     ht_expect_event(&f->h, VACCINATION_SERVICE, EVENT_ID, NOW_MS, "pcare-mobile", NULL, NIK,
                     VK_TARGET_VACCINATED, &p);
-    assert_int_equal(0, vk_get_int(&p, "dose", &dose));
+    assert_int_equal(0, vk_value_get_int(&p, "dose", &dose));
     assert_int_equal(2, dose);
-    assert_int_equal(0, vk_get_str(&p, "facility_code", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "facility_code", &s));
     assert_string_equal("P3273020201", s);
-    assert_int_equal(0, vk_get_str(&p, "vaccine", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "vaccine", &s));
     assert_string_equal("CORONAVAC", s);
-    assert_int_equal(0, vk_get_str(&p, "batch", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "batch", &s));
     assert_string_equal("AB-2021/07A", s);
-    assert_int_equal(0, vk_get_long(&p, "vaccinated_at", &at));
+    assert_int_equal(0, vk_value_get_long(&p, "vaccinated_at", &at));
     assert_int_equal(NOW_MS - 3600000, at);
 }
 

@@ -94,12 +94,14 @@ static verif_access_outcome send_access(fixture *f, const access_ev *a, verif_ac
     char err[256];
     avro_value_t *v = vk_encoder_value(f->access);
     assert_int_equal(
-        0, vk_set_str(v, "event_id", a->event_id) | vk_set_long(v, "occurred_at", a->at) |
-               vk_set_str(v, "source", "pcare-dinkes") | vk_set_opt_str(v, "actor", a->actor) |
-               vk_set_enum(v, "action", a->action) | vk_set_str(v, "user_id", a->user) |
-               vk_set_str(v, "facility_code", a->facility) |
-               vk_set_str(v, "district_code", a->district) | vk_set_enum(v, "role", 0) |
-               vk_set_opt_long(v, "valid_until", a->has_until, a->until));
+        0, vk_value_set_str(v, "event_id", a->event_id) |
+               vk_value_set_long(v, "occurred_at", a->at) |
+               vk_value_set_str(v, "source", "pcare-dinkes") |
+               vk_value_set_opt_str(v, "actor", a->actor) |
+               vk_value_set_enum(v, "action", a->action) | vk_value_set_str(v, "user_id", a->user) |
+               vk_value_set_str(v, "facility_code", a->facility) |
+               vk_value_set_str(v, "district_code", a->district) | vk_value_set_enum(v, "role", 0) |
+               vk_value_set_opt_long(v, "valid_until", a->has_until, a->until));
     vk_buf_reset(&f->bytes);
     assert_int_equal(0, vk_encoder_write(f->access, v, &f->bytes, err, sizeof err));
     return verif_access_apply(f->ctx, f->bytes.data, f->bytes.len, note);
@@ -165,16 +167,18 @@ static avro_value_t *build(fixture *f, const req *r) {
     avro_value_t *v = vk_encoder_value(f->h.req);
     avro_value_t ch;
     assert_int_equal(
-        0, vk_set_str(v, "event_id", r->event_id) | vk_set_long(v, "occurred_at", r->at) |
-               vk_set_str(v, "source", SOURCE) | vk_set_opt_str(v, "actor", r->actor) |
-               vk_set_enum(v, "kind", r->kind) | vk_set_str(v, "nik", r->nik) |
-               vk_set_str(v, "facility_code", r->facility) |
-               vk_set_opt_str(v, "reason", r->reason) | vk_get_field(v, "changes", &ch) |
-               vk_set_opt_str(&ch, "name", r->name) |
-               vk_set_opt_int(&ch, "birth_date", r->has_birth, r->birth) |
-               vk_set_opt_enum(&ch, "sex", r->sex) | vk_set_opt_str(&ch, "phone", r->phone) |
-               vk_set_opt_str(&ch, "facility_code", r->new_facility) |
-               vk_set_opt_int(&ch, "scheduled_date", r->has_sched, r->sched));
+        0, vk_value_set_str(v, "event_id", r->event_id) |
+               vk_value_set_long(v, "occurred_at", r->at) | vk_value_set_str(v, "source", SOURCE) |
+               vk_value_set_opt_str(v, "actor", r->actor) | vk_value_set_enum(v, "kind", r->kind) |
+               vk_value_set_str(v, "nik", r->nik) |
+               vk_value_set_str(v, "facility_code", r->facility) |
+               vk_value_set_opt_str(v, "reason", r->reason) |
+               vk_value_get_field(v, "changes", &ch) | vk_value_set_opt_str(&ch, "name", r->name) |
+               vk_value_set_opt_int(&ch, "birth_date", r->has_birth, r->birth) |
+               vk_value_set_opt_enum(&ch, "sex", r->sex) |
+               vk_value_set_opt_str(&ch, "phone", r->phone) |
+               vk_value_set_opt_str(&ch, "facility_code", r->new_facility) |
+               vk_value_set_opt_int(&ch, "scheduled_date", r->has_sched, r->sched));
     return v;
 }
 
@@ -186,7 +190,7 @@ static vk_handled run(fixture *f, const req *r) {
 
 static void expect_str(const avro_value_t *rec, const char *field, const char *want) {
     const char *s = NULL;
-    if (vk_get_opt_str(rec, field, &s) && vk_get_str(rec, field, &s))
+    if (vk_value_get_opt_str(rec, field, &s) && vk_value_get_str(rec, field, &s))
         fail_msg("no string field %s", field);
     if (!want && s)
         fail_msg("%s: expected null, got \"%s\"", field, s);
@@ -197,7 +201,7 @@ static void expect_str(const avro_value_t *rec, const char *field, const char *w
 static void expect_opt_int(const avro_value_t *rec, const char *field, bool has, int32_t want) {
     bool h = !has;
     int32_t v = 0;
-    assert_int_equal(0, vk_get_opt_int(rec, field, &h, &v));
+    assert_int_equal(0, vk_value_get_opt_int(rec, field, &h, &v));
     assert_int_equal(has, h);
     if (has)
         assert_int_equal(want, v);
@@ -206,7 +210,7 @@ static void expect_opt_int(const avro_value_t *rec, const char *field, bool has,
 static void expect_opt_long(const avro_value_t *rec, const char *field, bool has, int64_t want) {
     bool h = !has;
     int64_t v = 0;
-    assert_int_equal(0, vk_get_opt_long(rec, field, &h, &v));
+    assert_int_equal(0, vk_value_get_opt_long(rec, field, &h, &v));
     assert_int_equal(has, h);
     if (has)
         assert_int_equal(want, v);
@@ -218,17 +222,17 @@ static void expect_request(const avro_value_t *rec, const req *r, const char *fa
     avro_value_t ch;
     int kind = -1, sex = -2;
     expect_str(rec, "request_id", r->event_id);
-    assert_int_equal(0, vk_get_enum(rec, "kind", &kind));
+    assert_int_equal(0, vk_value_get_enum(rec, "kind", &kind));
     assert_int_equal(r->kind, kind);
     expect_str(rec, "facility_code", facility);
     expect_str(rec, "reason", r->reason);
-    assert_int_equal(0, vk_get_field(rec, "changes", &ch));
+    assert_int_equal(0, vk_value_get_field(rec, "changes", &ch));
     expect_str(&ch, "name", name);
     expect_str(&ch, "phone", phone);
     expect_str(&ch, "facility_code", new_facility);
     expect_opt_int(&ch, "birth_date", r->has_birth, r->birth);
     expect_opt_int(&ch, "scheduled_date", r->has_sched, r->sched);
-    assert_int_equal(0, vk_get_opt_enum(&ch, "sex", &sex));
+    assert_int_equal(0, vk_value_get_opt_enum(&ch, "sex", &sex));
     assert_int_equal(r->sex, sex);
 }
 
@@ -236,13 +240,13 @@ static void expect_grant(const avro_value_t *rec, const char *grant_id, const ch
                          int64_t granted_at, bool has_until, int64_t until) {
     avro_value_t g;
     int64_t l = 0;
-    assert_int_equal(0, vk_get_field(rec, "grant", &g));
+    assert_int_equal(0, vk_value_get_field(rec, "grant", &g));
     expect_str(&g, "grant_event_id", grant_id);
     expect_str(&g, "user_id", OFFICER);
     expect_str(&g, "facility_code", facility);
     expect_str(&g, "district_code", "3273");
     expect_str(&g, "granted_by", "dinkes.bandung");
-    assert_int_equal(0, vk_get_long(&g, "granted_at", &l));
+    assert_int_equal(0, vk_value_get_long(&g, "granted_at", &l));
     assert_int_equal(granted_at, l);
     expect_opt_long(&g, "valid_until", has_until, until);
 }
@@ -275,14 +279,14 @@ static void expect_pending(fixture *f, const req *r, const char *ticket, const c
         fail_msg("second output is no VerificationLookup: %s", err);
     vk_derive_event_id(VERIFICATION_SERVICE, r->event_id, 1, id);
     expect_str(lk, "event_id", id);
-    assert_int_equal(0, vk_get_long(lk, "occurred_at", &l));
+    assert_int_equal(0, vk_value_get_long(lk, "occurred_at", &l));
     assert_int_equal(r->at, l);
     expect_str(lk, "source", SOURCE);
     expect_str(lk, "actor", r->actor);
     expect_str(lk, "nik", r->nik);
     expect_request(lk, r, FAC, name, phone, new_facility);
     expect_grant(lk, grant_id, FAC, T0, has_until, until);
-    assert_int_equal(0, vk_get_int(lk, "attempt", &i));
+    assert_int_equal(0, vk_value_get_int(lk, "attempt", &i));
     assert_int_equal(0, i);
     expect_opt_long(lk, "not_before", false, 0);
 }
@@ -300,7 +304,7 @@ static void expect_refused_words(fixture *f, const req *r, const char *code,
     expect_request(&p, r, FAC, "SITI NURHALIZA", "+6281234567890",
                    r->new_facility ? "P3273010101" : NULL);
     expect_str(&p, "code", code);
-    assert_int_equal(0, vk_get_str(&p, "refusal", &s));
+    assert_int_equal(0, vk_value_get_str(&p, "refusal", &s));
     for (; *words; words++)
         if (!strstr(s, *words))
             fail_msg("%s refusal \"%s\" lacks \"%s\"", code, s, *words);

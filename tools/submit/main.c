@@ -100,19 +100,19 @@ static void key_of(const submit *s, avro_value_t *v, const void **key, size_t *l
     *key = NULL;
     *len = 0;
     if (strcmp(s->topic, VK_TOPIC_ACCESS_EVENTS) == 0) {
-        vk_get_str(v, "user_id", &k);
+        vk_value_get_str(v, "user_id", &k);
     } else if (strcmp(s->topic, VK_TOPIC_REGISTRATION_REQUESTS) == 0) {
-        if (vk_get_opt_str(v, "nik", &k) || !k)
-            vk_get_opt_str(v, "ticket", &k);
+        if (vk_value_get_opt_str(v, "nik", &k) || !k)
+            vk_value_get_opt_str(v, "ticket", &k);
     } else if (strcmp(s->topic, VK_TOPIC_DEAD_LETTERS) == 0) {
         avro_value_t f, b;
         int disc;
-        if (vk_get_field(v, "key", &f) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
+        if (vk_value_get_field(v, "key", &f) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
             disc == 1 && avro_value_get_current_branch(&f, &b) == 0)
             avro_value_get_bytes(&b, key, len);
         return;
     } else {
-        vk_get_str(v, "nik", &k);
+        vk_value_get_str(v, "nik", &k);
     }
     if (k) {
         *key = k;
