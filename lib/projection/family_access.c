@@ -97,8 +97,8 @@ static int load(void *st, batch *bt, PGconn *db) {
     for (int i = 0; i < bt->n; i++)
         if (bt->ev[i].type == EV_ACCESS) {
             const char *sep = k++ ? "," : "";
-            vk_buf_append_str(b, sep), vk_array_elem(b, bt->ev[i].as.access.user_id);
-            vk_buf_append_str(&fac, sep), vk_array_elem(&fac, bt->ev[i].as.access.facility);
+            vk_buf_append_str(b, sep), vk_pg_array_elem(b, bt->ev[i].as.access.user_id);
+            vk_buf_append_str(&fac, sep), vk_pg_array_elem(&fac, bt->ev[i].as.access.facility);
         }
     vk_buf_append(b, "}", 2), vk_buf_append(&fac, "}", 2);
     int rc = 0;

@@ -286,7 +286,7 @@ static int load(void *st, batch *b, PGconn *db) {
     for (int i = 0; i < b->n; i++)
         if (b->ev[i].fam == &family_verification && b->ev[i].type != EV_UNDECODABLE) {
             vk_buf_append_str(&ids, k++ ? "," : "");
-            vk_array_elem(&ids, b->ev[i].as.verification->request_id);
+            vk_pg_array_elem(&ids, b->ev[i].as.verification->request_id);
         }
     vk_buf_append(&ids, "}", 2);
     int rc = 0;

@@ -67,7 +67,7 @@ pstate *persons_get(batch *b, const char *nik) {
 void persons_want_ticket(batch *b, const char *ticket) {
     persons *ps = &b->persons;
     vk_buf_append_str(&ps->tickets, ps->n_tickets++ ? "," : "{");
-    vk_array_elem(&ps->tickets, ticket);
+    vk_pg_array_elem(&ps->tickets, ticket);
 }
 
 bool persons_ticket_taken(const batch *b, const char *ticket) {
@@ -92,7 +92,7 @@ static const char *niks_of(batch *b, const bool *wants, int *count) {
             continue;
         if (k++)
             vk_buf_append(&b->sql, ",", 1);
-        vk_array_elem(&b->sql, e->nik);
+        vk_pg_array_elem(&b->sql, e->nik);
     }
     vk_buf_append(&b->sql, "}", 2); /* with the NUL */
     if (count)

@@ -245,7 +245,7 @@ static int load_seen(projector *p, PGconn *db) {
             continue;
         if (k++)
             vk_buf_append(b, ",", 1);
-        vk_array_elem(b, e->event_id);
+        vk_pg_array_elem(b, e->event_id);
     }
     vk_buf_append(b, "}", 2); /* with the NUL */
     const char *params[1] = {(const char *)b->data};
@@ -435,7 +435,7 @@ static void span_arrays(const part_span *spans, int n, vk_buf *topics, vk_buf *p
     vk_buf_append(firsts, "{", 1), vk_buf_append(nexts, "{", 1);
     for (int k = 0; k < n; k++) {
         const char *sep = k ? "," : "";
-        vk_buf_append_str(topics, sep), vk_array_elem(topics, spans[k].topic);
+        vk_buf_append_str(topics, sep), vk_pg_array_elem(topics, spans[k].topic);
         vk_buf_printf(parts, "%s%" PRId32, sep, spans[k].partition);
         vk_buf_printf(firsts, "%s%" PRId64, sep, spans[k].first);
         vk_buf_printf(nexts, "%s%" PRId64, sep, spans[k].next);
