@@ -22,8 +22,8 @@
 #define VK_HANDLER_H
 
 #include "vk_codec.h"
-#include "vk_kafka.h"
 #include "vk_rules.h"
+#include "vk_service.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,6 +10,7 @@
 
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_signals.h"
 #include "vk_time.h"
 
 #include <stdio.h>

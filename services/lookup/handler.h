@@ -28,7 +28,7 @@
 #include "sources.h"
 #include "transport.h"
 #include "vk_codec.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 
 #include <stddef.h>
 #include <stdint.h>

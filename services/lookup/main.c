@@ -19,8 +19,8 @@
 #include "vk_backoff.h"
 #include "vk_bpjs.h"
 #include "vk_config.h"
-#include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_service.h"
 #include "vk_time.h"
 
 #include <curl/curl.h>

@@ -6,7 +6,7 @@
 #define VK_REGISTRATION_HANDLER_H
 
 #include "vk_codec.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 
 #include <stddef.h>
 

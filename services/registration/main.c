@@ -10,8 +10,8 @@
 #include "handler.h"
 #include "resolver.h"
 #include "vk_config.h"
-#include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_service.h"
 
 #include <stdio.h>
 

@@ -20,9 +20,9 @@
 #include "resolver.h"
 
 #include "vk_err.h"
-#include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
+#include "vk_service.h"
 #include "vk_strmap.h"
 
 #include <stdio.h>

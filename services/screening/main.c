@@ -9,8 +9,8 @@
 #include "handler.h"
 #include "vk_catalog.h"
 #include "vk_config.h"
-#include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_service.h"
 
 #include <stdio.h>
 

@@ -5,7 +5,7 @@
 #define VK_TICKET_HANDLER_H
 
 #include "vk_codec.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  */
 #include "handler.h"
 #include "vk_config.h"
-#include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_service.h"
 #include "vk_time.h"
 
 #include <stdio.h>

@@ -7,7 +7,7 @@
 
 #include "vk_catalog.h"
 #include "vk_codec.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 
 #include <stddef.h>
 #include <stdint.h>

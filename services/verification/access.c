@@ -17,8 +17,8 @@
  */
 #include "access.h"
 
-#include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_service.h"
 #include "vk_time.h"
 
 #include <inttypes.h>

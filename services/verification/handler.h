@@ -9,7 +9,7 @@
 #include "vk_codec.h"
 #include "vk_facility.h"
 #include "vk_grants.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 
 #include <stddef.h>
 #include <stdint.h>

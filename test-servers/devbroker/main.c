@@ -18,6 +18,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_signals.h"
 
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>

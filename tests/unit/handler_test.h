@@ -10,7 +10,7 @@
 
 #include "vk_codec.h"
 #include "vk_handler.h"
-#include "vk_kafka.h"
+#include "vk_service.h"
 #include "vk_uuid.h"
 #include "vk_value.h"
 

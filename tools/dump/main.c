@@ -30,6 +30,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_signals.h"
 #include "vk_tool.h"
 
 #include <errno.h>

@@ -39,6 +39,7 @@
 #include "vk_import.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_signals.h"
 #include "vk_time.h"
 #include "vk_tool.h"
 

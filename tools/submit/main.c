@@ -24,6 +24,7 @@
 #include "vk_config.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_signals.h"
 #include "vk_time.h"
 #include "vk_tool.h"
 #include "vk_uuid.h"

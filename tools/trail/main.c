@@ -22,6 +22,7 @@
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
+#include "vk_signals.h"
 #include "vk_tool.h"
 
 #include <stdio.h>

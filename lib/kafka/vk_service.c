@@ -1,0 +1,649 @@
+/*
+ * vk_service.c — see vk_service.h for the design of the service loop and why it also commits
+ * offsets outside the transaction.
+ *
+ * Layout: the dead letter builder, then the loop itself: txn_* functions wrap librdkafka's
+ * transactional calls with the abort/fatal distinction of examples/transactions.c, and loop_*
+ * functions own the batch state.
+ */
+#include "vk_service.h"
+
+#include "vk_log.h"
+#include "vk_time.h"
+#include "vk_uuid.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- Dead letters ---- */
+
+static int set_str(avro_value_t *rec, const char *field, const char *s) {
+    avro_value_t f;
+    if (avro_value_get_by_name(rec, field, &f, NULL))
+        return -1;
+    return avro_value_set_string(&f, s);
+}
+
+static int set_nullable_bytes(avro_value_t *rec, const char *field, const void *p, size_t len) {
+    avro_value_t f, branch;
+    if (avro_value_get_by_name(rec, field, &f, NULL))
+        return -1;
+    if (!p)
+        return avro_value_set_branch(&f, 0, &branch) || avro_value_set_null(&branch);
+    return avro_value_set_branch(&f, 1, &branch) || avro_value_set_bytes(&branch, (void *)p, len);
+}
+
+int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_message_t *in,
+                         const vk_dead *dead, vk_outputs *out, char *err, size_t errlen) {
+    const char *topic = rd_kafka_topic_name(in->rkt);
+    char name[512], id[37];
+    snprintf(name, sizeof name, "%s/%" PRId32 "/%" PRId64, topic, in->partition, in->offset);
+    vk_derive_event_id(service, name, 0, id);
+
+    avro_value_t *v = vk_encoder_value(enc);
+    avro_value_t f, branch;
+    int rc = set_str(v, "event_id", id);
+    rc |=
+        avro_value_get_by_name(v, "occurred_at", &f, NULL) || avro_value_set_long(&f, vk_now_ms());
+    rc |= set_str(v, "source", service);
+    rc |= avro_value_get_by_name(v, "actor", &f, NULL) || avro_value_set_branch(&f, 0, &branch) ||
+          avro_value_set_null(&branch);
+    rc |= set_str(v, "topic", topic);
+    rc |= avro_value_get_by_name(v, "partition", &f, NULL) || avro_value_set_int(&f, in->partition);
+    rc |= avro_value_get_by_name(v, "offset", &f, NULL) || avro_value_set_long(&f, in->offset);
+    rc |= set_nullable_bytes(v, "key", in->key, in->key_len);
+    rc |= set_nullable_bytes(v, "value", in->payload, in->len);
+    rc |= set_str(v, "service", service);
+    rc |= set_str(v, "error_code", dead->code);
+    rc |= set_str(v, "error", dead->reason);
+    if (rc) {
+        snprintf(err, errlen, "cannot fill DeadLetter: %s", avro_strerror());
+        return -1;
+    }
+    vk_output *o = vk_outputs_add(out, VK_TOPIC_DEAD_LETTERS);
+    if (!o || (in->key && vk_buf_append(&o->key, in->key, in->key_len))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return vk_encoder_write(enc, v, &o->value, err, errlen);
+}
+
+/* ---- The loop ---- */
+
+/* A partition paused by VK_DEFER until a wall-clock time. */
+typedef struct paused {
+    char *topic;
+    int32_t partition;
+    int64_t until;
+} paused;
+
+typedef struct loop {
+    const vk_service *svc;
+    const vk_config *cfg;
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    vk_encoder *dead_enc;
+    vk_outputs outs;
+    bool commit_after_txn;
+    bool fatal;
+    /* current batch */
+    int batch_n;
+    int64_t batch_started;
+    /* deferral: while `holding`, commits take hold_offset for the held partition */
+    bool holding;
+    const char *hold_topic;
+    int32_t hold_partition;
+    int64_t hold_offset;
+    paused *paused;
+    int n_paused, cap_paused;
+    /* metrics since start */
+    uint64_t n_in, n_out, n_dead, n_commits, n_aborts, n_deferred;
+    int64_t batch_ms_max;
+} loop;
+
+static void fatal_error(loop *l, const char *what, rd_kafka_error_t *error) {
+    vk_error("msg=\"%s\" error=\"%s: %s\" fatal=true", what, rd_kafka_error_name(error),
+             rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    l->fatal = true;
+}
+
+/* Offsets to commit: the consumer's position on each assigned partition that has one. */
+static rd_kafka_topic_partition_list_t *current_positions(rd_kafka_t *consumer) {
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (rd_kafka_assignment(consumer, &assigned))
+        return NULL;
+    rd_kafka_position(consumer, assigned);
+    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(assigned->cnt);
+    for (int i = 0; i < assigned->cnt; i++)
+        if (assigned->elems[i].offset >= 0)
+            rd_kafka_topic_partition_list_add(pos, assigned->elems[i].topic,
+                                              assigned->elems[i].partition)
+                ->offset = assigned->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(assigned);
+    return pos;
+}
+
+/* Seeks every assigned partition back to its committed offset (after an abort). */
+static void rewind_consumer(loop *l) {
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(l->consumer, &parts) || parts->cnt == 0) {
+        if (parts)
+            rd_kafka_topic_partition_list_destroy(parts);
+        return;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_committed(l->consumer, parts, 30000);
+    if (err) {
+        vk_error("msg=\"cannot read committed offsets to rewind\" error=\"%s\" fatal=true",
+                 rd_kafka_err2str(err));
+        l->fatal = true;
+    } else {
+        for (int i = 0; i < parts->cnt; i++)
+            if (parts->elems[i].offset < 0)
+                parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_error_t *error = rd_kafka_seek_partitions(l->consumer, parts, 30000);
+        if (error)
+            fatal_error(l, "cannot rewind consumer", error);
+        else
+            vk_warn("msg=\"rewound to committed offsets\" partitions=%d", parts->cnt);
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+static void txn_begin(loop *l) {
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(l->producer);
+    if (error)
+        fatal_error(l, "cannot begin transaction", error);
+    l->batch_n = 0;
+    l->batch_started = vk_mono_ms();
+}
+
+static void txn_abort(loop *l, const char *why) {
+    vk_warn("msg=\"aborting transaction\" reason=\"%s\" messages=%d", why, l->batch_n);
+    l->n_aborts++;
+    if (l->svc->discard) /* the batch is redelivered: drop its pending work */
+        l->svc->discard(l->svc->ctx);
+    rd_kafka_error_t *error = rd_kafka_abort_transaction(l->producer, -1);
+    if (error)
+        fatal_error(l, "cannot abort transaction", error);
+}
+
+/* Handles an error from a transactional call: abortable → abort (returns 0), else fatal. */
+static int txn_failed(loop *l, const char *what, rd_kafka_error_t *error) {
+    if (rd_kafka_error_txn_requires_abort(error)) {
+        char why[512];
+        snprintf(why, sizeof why, "%s: %s", what, rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        txn_abort(l, why);
+        return 0;
+    }
+    fatal_error(l, what, error);
+    return -1;
+}
+
+/* Produces every output in l->outs inside the open transaction. 0, or -1 (logged). */
+static int produce_outputs(loop *l) {
+    for (size_t i = 0; i < l->outs.n; i++) {
+        vk_output *o = &l->outs.items[i];
+        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
+            return -1;
+    }
+    return 0;
+}
+
+/* Lets a batch-asynchronous handler finish its batch and produces what it returns. */
+static int batch_complete(loop *l) {
+    vk_outputs_reset(&l->outs);
+    if (l->svc->complete(l->svc->ctx, &l->outs))
+        return -1;
+    if (produce_outputs(l))
+        return -1;
+    l->n_out += l->outs.n;
+    return 0;
+}
+
+/* While a deferral commits, its partition is committed at the deferred message itself. */
+static void apply_hold(loop *l, rd_kafka_topic_partition_list_t *pos) {
+    if (!l->holding)
+        return;
+    rd_kafka_topic_partition_t *p =
+        rd_kafka_topic_partition_list_find(pos, l->hold_topic, l->hold_partition);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(pos, l->hold_topic, l->hold_partition);
+    p->offset = l->hold_offset;
+}
+
+/**
+ * @brief Commits the open transaction with the consumer's positions, after the handler's
+ * complete() (when it has one) produced the batch's pending outputs. Returns 1 when
+ * committed, 0 when it had to be aborted (the caller rewinds), -1 on a fatal error.
+ */
+static int txn_commit(loop *l) {
+    int64_t t0 = vk_mono_ms();
+    if (l->svc->complete && batch_complete(l)) {
+        txn_abort(l, "handler could not complete the batch");
+        return 0;
+    }
+    rd_kafka_resp_err_t ferr = rd_kafka_flush(l->producer, 60000);
+    if (ferr) {
+        txn_abort(l, "outputs not delivered within 60 s");
+        return 0;
+    }
+    rd_kafka_topic_partition_list_t *pos = current_positions(l->consumer);
+    if (pos)
+        apply_hold(l, pos);
+    if (!pos || pos->cnt == 0) {
+        if (pos)
+            rd_kafka_topic_partition_list_destroy(pos);
+        txn_abort(l, "no assigned partitions to commit (assignment lost)");
+        return 0;
+    }
+    rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(l->consumer);
+    rd_kafka_error_t *error = rd_kafka_send_offsets_to_transaction(l->producer, pos, cgmd, -1);
+    rd_kafka_consumer_group_metadata_destroy(cgmd);
+    if (!error)
+        error = rd_kafka_commit_transaction(l->producer, -1);
+    if (error) {
+        rd_kafka_topic_partition_list_destroy(pos);
+        return txn_failed(l, "cannot commit transaction", error) == 0 ? 0 : -1;
+    }
+    if (l->commit_after_txn) {
+        rd_kafka_resp_err_t err = rd_kafka_commit(l->consumer, pos, 0);
+        if (err) /* the outputs are committed; a redelivery only makes duplicates the ids absorb */
+            vk_warn("msg=\"plain offset commit after transaction failed\" error=\"%s\"",
+                    rd_kafka_err2str(err));
+    }
+    rd_kafka_topic_partition_list_destroy(pos);
+    l->n_commits++;
+    int64_t took = vk_mono_ms() - t0;
+    if (took > l->batch_ms_max)
+        l->batch_ms_max = took;
+    vk_debug("msg=committed messages=%d commit_ms=%" PRId64, l->batch_n, took);
+    return 1;
+}
+
+/* Commits the batch if it has messages and starts the next transaction. */
+static void loop_commit_and_begin(loop *l) {
+    if (l->batch_n > 0) {
+        int rc = txn_commit(l);
+        if (rc < 0)
+            return;
+        if (rc == 0)
+            rewind_consumer(l);
+        if (l->fatal)
+            return;
+        txn_begin(l);
+    }
+}
+
+/* Forgets the pause of @p i (resuming the partition when @p resume). */
+static void pause_drop(loop *l, int i, bool resume) {
+    if (resume) {
+        rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(one, l->paused[i].topic, l->paused[i].partition);
+        rd_kafka_resp_err_t err = rd_kafka_resume_partitions(l->consumer, one);
+        if (err || one->elems[0].err)
+            vk_warn("msg=\"cannot resume partition\" topic=%s partition=%" PRId32 " error=\"%s\"",
+                    l->paused[i].topic, l->paused[i].partition,
+                    rd_kafka_err2str(err ? err : one->elems[0].err));
+        rd_kafka_topic_partition_list_destroy(one);
+    }
+    free(l->paused[i].topic);
+    l->paused[i] = l->paused[--l->n_paused];
+}
+
+/* A revoked partition loses its pause: whoever owns it next decides again. Resumed first, so
+ * the consumer does not keep it paused should it come back to this instance. */
+static void pause_forget_revoked(loop *l, const rd_kafka_topic_partition_list_t *parts) {
+    for (int i = 0; i < l->n_paused;) {
+        if (rd_kafka_topic_partition_list_find(parts, l->paused[i].topic, l->paused[i].partition))
+            pause_drop(l, i, true);
+        else
+            i++;
+    }
+}
+
+static void rebalance_cb(rd_kafka_t *consumer, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    loop *l = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(consumer), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        vk_info("msg=\"partitions assigned\" count=%d", parts->cnt);
+        if (cooperative)
+            error = rd_kafka_incremental_assign(consumer, parts);
+        else
+            rd_kafka_assign(consumer, parts);
+    } else {
+        /* After a fatal error the producer can do nothing more (closing the consumer revokes
+         * its partitions here): the broker aborts the open transaction by itself. */
+        if (l->batch_n > 0 && !l->fatal) {
+            if (rd_kafka_assignment_lost(consumer)) {
+                txn_abort(l, "assignment lost");
+            } else if (txn_commit(l) == 0) {
+                vk_warn("msg=\"batch aborted during revoke; it will be redelivered\"");
+            }
+            if (!l->fatal)
+                txn_begin(l);
+        }
+        if (l->n_paused)
+            pause_forget_revoked(l, parts);
+        vk_info("msg=\"partitions revoked\" count=%d", parts->cnt);
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(consumer, parts);
+        else
+            rd_kafka_assign(consumer, NULL);
+    }
+    if (error)
+        fatal_error(l, "assignment change failed", error);
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    (void)opaque;
+    if (m->err) /* the transaction will fail to commit and be aborted and redone */
+        vk_error("msg=\"delivery failed\" topic=%s partition=%" PRId32 " error=\"%s\"",
+                 rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
+}
+
+/* Runs the handler on one message and produces what it returns. 0, -1 to abort, or 1 when the
+ * handler deferred the message (until l->outs.defer_until; nothing produced or counted). */
+static int loop_handle(loop *l, const rd_kafka_message_t *m) {
+    vk_dead dead;
+    memset(&dead, 0, sizeof dead);
+    vk_outputs_reset(&l->outs);
+    vk_handled h = l->svc->handler(l->svc->ctx, m, &l->outs, &dead);
+    if (h == VK_RETRY)
+        return -1;
+    if (h == VK_DEFER)
+        return 1;
+    if (h == VK_DEAD) {
+        char err[256];
+        vk_outputs_reset(&l->outs); /* a refused input produces nothing but its dead letter */
+        if (vk_dead_letter_build(l->dead_enc, l->svc->name, m, &dead, &l->outs, err, sizeof err)) {
+            vk_error("msg=\"cannot build dead letter\" error=\"%s\"", err);
+            return -1;
+        }
+        char quoted[1100];
+        vk_info("msg=dead-lettered topic=%s partition=%" PRId32 " offset=%" PRId64
+                " code=%s reason=\"%s\"",
+                rd_kafka_topic_name(m->rkt), m->partition, m->offset, dead.code,
+                vk_log_quote(dead.reason, quoted, sizeof quoted));
+        l->n_dead++;
+    }
+    for (size_t i = 0; i < l->outs.n; i++) {
+        vk_output *o = &l->outs.items[i];
+        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
+            return -1;
+        if (h == VK_OK)
+            l->n_out++;
+    }
+    l->n_in++;
+    l->batch_n++;
+    return 0;
+}
+
+/* Room for one more paused partition. 0, or -1 when out of memory. */
+static int grow_paused(loop *l) {
+    if (l->n_paused < l->cap_paused)
+        return 0;
+    int cap = l->cap_paused ? l->cap_paused * 2 : 8;
+    paused *p = realloc(l->paused, (size_t)cap * sizeof *p);
+    if (!p)
+        return -1;
+    l->paused = p;
+    l->cap_paused = cap;
+    return 0;
+}
+
+/**
+ * @brief VK_DEFER: commits the batch so far with @p m's partition at @p m's own offset, then
+ * seeks that partition back to @p m and pauses it until l->outs.defer_until. If the commit has
+ * to abort, the consumer is rewound instead (m comes again and is deferred again). A seek or
+ * pause that fails is fatal: going on would commit past m.
+ */
+static void loop_defer(loop *l, const rd_kafka_message_t *m) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    int64_t until = l->outs.defer_until;
+    l->n_deferred++;
+    if (l->batch_n > 0) {
+        l->holding = true;
+        l->hold_topic = topic;
+        l->hold_partition = m->partition;
+        l->hold_offset = m->offset;
+        int rc = txn_commit(l);
+        l->holding = false;
+        if (rc < 0)
+            return;
+        if (rc == 0)
+            rewind_consumer(l);
+        if (!l->fatal)
+            txn_begin(l);
+        if (rc == 0 || l->fatal)
+            return;
+    }
+    char *name = strdup(topic);
+    if (!name || grow_paused(l)) {
+        vk_error("msg=\"out of memory deferring a message\" fatal=true");
+        l->fatal = true;
+        free(name);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, topic, m->partition)->offset = m->offset;
+    rd_kafka_error_t *error = rd_kafka_seek_partitions(l->consumer, one, 30000);
+    rd_kafka_resp_err_t err = error ? RD_KAFKA_RESP_ERR_NO_ERROR : one->elems[0].err;
+    if (!error && !err)
+        err = rd_kafka_pause_partitions(l->consumer, one);
+    if (!error && !err)
+        err = one->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(one);
+    if (error || err) {
+        if (error)
+            fatal_error(l, "cannot seek back to a deferred message", error);
+        else
+            vk_error("msg=\"cannot pause a deferred partition\" topic=%s partition=%" PRId32
+                     " error=\"%s\" fatal=true",
+                     topic, m->partition, rd_kafka_err2str(err));
+        l->fatal = true;
+        free(name);
+        return;
+    }
+    paused *p = &l->paused[l->n_paused++];
+    p->topic = name;
+    p->partition = m->partition;
+    p->until = until;
+    char ts[32];
+    vk_debug("msg=deferred topic=%s partition=%" PRId32 " offset=%" PRId64 " until=%s", topic,
+             m->partition, m->offset, vk_time_format(until, VK_TIME_S, ts, sizeof ts));
+}
+
+/* Resumes the partitions whose deferral has passed. */
+static void loop_resume_due(loop *l) {
+    int64_t now = vk_now_ms();
+    for (int i = 0; i < l->n_paused;) {
+        if (l->paused[i].until <= now) {
+            vk_debug("msg=resumed topic=%s partition=%" PRId32, l->paused[i].topic,
+                     l->paused[i].partition);
+            pause_drop(l, i, true);
+        } else {
+            i++;
+        }
+    }
+}
+
+static void loop_metrics(loop *l) {
+    int64_t lag = 0;
+    rd_kafka_topic_partition_list_t *pos = current_positions(l->consumer);
+    if (pos) {
+        for (int i = 0; i < pos->cnt; i++) {
+            int64_t lo, hi;
+            if (!rd_kafka_get_watermark_offsets(l->consumer, pos->elems[i].topic,
+                                                pos->elems[i].partition, &lo, &hi) &&
+                hi >= pos->elems[i].offset)
+                lag += hi - pos->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(pos);
+    }
+    char deferrals[64] = ""; /* only for a service that defers */
+    if (l->n_deferred)
+        snprintf(deferrals, sizeof deferrals, " deferred=%" PRIu64 " paused=%d", l->n_deferred,
+                 l->n_paused);
+    vk_info("msg=metrics events_in=%" PRIu64 " events_out=%" PRIu64 " dead_lettered=%" PRIu64
+            " commits=%" PRIu64 " aborts=%" PRIu64 " consumer_lag=%" PRId64
+            " commit_ms_max=%" PRId64 "%s",
+            l->n_in, l->n_out, l->n_dead, l->n_commits, l->n_aborts, lag, l->batch_ms_max,
+            deferrals);
+    l->batch_ms_max = 0;
+}
+
+static int loop_setup(loop *l, vk_codec *codec) {
+    char err[512], txid[256];
+    snprintf(txid, sizeof txid, "%s-%s", l->svc->name, vk_config_get(l->cfg, "instance.id", "0"));
+    l->dead_enc = vk_encoder_new(codec, VK_SCHEMA_DEAD_LETTER, err, sizeof err);
+    if (!l->dead_enc) {
+        vk_error("msg=\"cannot make dead-letter encoder\" error=\"%s\"", err);
+        return -1;
+    }
+    rd_kafka_conf_t *pconf = rd_kafka_conf_new();
+    rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
+    l->producer = vk_producer_new(l->cfg, txid, pconf);
+    if (!l->producer)
+        return -1;
+    rd_kafka_conf_t *cconf = rd_kafka_conf_new();
+    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
+    rd_kafka_conf_set_opaque(cconf, l);
+    l->consumer = vk_consumer_new(l->cfg, vk_config_get(l->cfg, "group.id", l->svc->name), cconf);
+    if (!l->consumer)
+        return -1;
+    rd_kafka_error_t *error = rd_kafka_init_transactions(l->producer, 60000);
+    if (error) {
+        fatal_error(l, "cannot init transactions", error);
+        return -1;
+    }
+    int n = 0;
+    while (l->svc->input_topics[n])
+        n++;
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(topics, l->svc->input_topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(l->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (rerr) {
+        vk_error("msg=\"cannot subscribe\" error=\"%s\"", rd_kafka_err2str(rerr));
+        return -1;
+    }
+    return 0;
+}
+
+int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc) {
+    loop l;
+    memset(&l, 0, sizeof l);
+    l.svc = svc;
+    l.cfg = cfg;
+    l.commit_after_txn = vk_config_get_bool(cfg, "commit.after.txn", false);
+    int batch_max = (int)vk_config_get_int(cfg, "batch.max", 10000);
+    int64_t batch_ms = vk_config_get_int(cfg, "batch.ms", 100);
+    int64_t metrics_ms = vk_config_get_int(cfg, "metrics.interval.ms", 10000);
+    /* A batch also closes as soon as the input is drained (nothing more within batch.idle.ms):
+     * a desk request then waits for its own transaction, not for batch.ms of others that are
+     * not coming; under a bulk load the queue is never empty and batches still fill. Not for a
+     * batch-asynchronous handler (complete hook), whose batches are its concurrency. */
+    int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 1);
+
+    if (loop_setup(&l, codec) == 0) {
+        vk_info("msg=started transactional_id=%s-%s batch_max=%d batch_ms=%" PRId64, svc->name,
+                vk_config_get(cfg, "instance.id", "0"), batch_max, batch_ms);
+        txn_begin(&l);
+        int64_t next_metrics = vk_mono_ms() + metrics_ms;
+        while (!vk_stop && !l.fatal) {
+            bool waiting = l.batch_n > 0 && idle_ms >= 0;
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(l.consumer, waiting ? (int)idle_ms : 50);
+            bool drained = waiting && !m;
+            if (m && m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    vk_warn("msg=\"consumer error\" error=\"%s\"", rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+                m = NULL;
+            }
+            if (m) {
+                int rc = loop_handle(&l, m);
+                if (rc > 0)
+                    loop_defer(&l, m);
+                rd_kafka_message_destroy(m);
+                if (rc < 0) {
+                    txn_abort(&l, "handler asked to retry or output failed");
+                    rewind_consumer(&l);
+                    if (!l.fatal)
+                        txn_begin(&l);
+                    continue;
+                }
+            }
+            if (l.n_paused)
+                loop_resume_due(&l);
+            int64_t now = vk_mono_ms();
+            if (l.batch_n >= batch_max ||
+                (l.batch_n > 0 && (drained || now - l.batch_started >= batch_ms)))
+                loop_commit_and_begin(&l);
+            if (now >= next_metrics) {
+                loop_metrics(&l);
+                next_metrics = now + metrics_ms;
+            }
+        }
+        if (!l.fatal) {
+            if (l.batch_n > 0 && txn_commit(&l) == 1)
+                vk_info("msg=\"last batch committed on shutdown\"");
+            else if (l.batch_n == 0)
+                txn_abort(&l, "shutdown with an empty transaction");
+        }
+        loop_metrics(&l);
+    }
+    if (l.consumer) {
+        rd_kafka_consumer_close(l.consumer);
+        rd_kafka_destroy(l.consumer);
+    }
+    if (l.producer)
+        rd_kafka_destroy(l.producer);
+    if (l.dead_enc)
+        vk_encoder_destroy(l.dead_enc);
+    vk_outputs_free(&l.outs);
+    while (l.n_paused)
+        pause_drop(&l, l.n_paused - 1, false);
+    free(l.paused);
+    vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
+    return l.fatal ? -1 : 0;
+}
+
+int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
+    vk_config *cfg = vk_config_new();
+    int first, rc = vk_cli_parse(argc, argv, stage->program, cfg, &first);
+    if (rc) {
+        vk_config_destroy(cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    vk_install_signals();
+    char err[512] = "";
+    void *ctx = NULL, *extra = NULL;
+    bool bad_config = false;
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    if (codec)
+        ctx = stage->setup(cfg, codec, &extra, &bad_config, err, sizeof err);
+    if (!ctx) {
+        vk_error("msg=\"cannot start\" error=\"%s\"", err);
+        rc = bad_config ? 2 : 1;
+    } else {
+        const char *const inputs[] = {stage->input_topic, NULL};
+        vk_service svc = {
+            .name = stage->service, .input_topics = inputs, .handler = stage->handler, .ctx = ctx};
+        rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
+        stage->teardown(ctx, extra);
+    }
+    if (codec)
+        vk_codec_destroy(codec);
+    vk_config_destroy(cfg);
+    return rc;
+}
