@@ -6,12 +6,12 @@
  */
 #include "vk_log.h"
 
+#include "vk_time.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *log_service = "vaksin";
@@ -80,14 +80,10 @@ void vk_log(vk_log_level level, const char *fmt, ...) {
     va_end(ap);
     vk_mask_niks(msg, masked, sizeof masked);
 
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char ts[32];
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    int n = snprintf(line, sizeof line, "%s.%03dZ level=%s svc=%s %s\n", ts,
-                     (int)(tv.tv_usec / 1000), level_names[level], log_service, masked);
+    char ts[VK_TIME_LEN];
+    vk_time_format(vk_now_ms(), VK_TIME_MS, ts, sizeof ts);
+    int n = snprintf(line, sizeof line, "%s level=%s svc=%s %s\n", ts, level_names[level],
+                     log_service, masked);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof line) {
