@@ -1,5 +1,5 @@
 /*
- * naive_projector — the "naive reference" of the benchmarks (issue 6): the bulk import's last
+ * naive_projector — the "naive reference" of the benchmarks: the bulk import's last
  * step written the way a first version often is, one row per transaction. It is NOT part of the
  * product and nothing but bench/run uses it.
  *

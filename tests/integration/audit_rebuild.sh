@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# audit_rebuild — vaksin-rebuild (issue 5) after the demo's workload (tickets with bad rows and
+# audit_rebuild — vaksin-rebuild after the demo's workload (tickets with bad rows and
 # duplicates, a desk day, verifications with refusals): the replay of the log equals the live
 # read model; the live projector's offsets are untouched by it; two rebuilds give byte-identical
 # data; a row changed or deleted by hand in the live schema is reported (with both versions) and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# audit_trail — vaksin-trail (issue 5) after the demo's workload (tickets, a desk day,
+# audit_trail — vaksin-trail after the demo's workload (tickets, a desk day,
 # verifications): the trail of a NIK whose correction was applied shows its TicketIssued, then
 # the request (with the officer who asked), the pending state, the evidence with its verdict and
 # the decision, in that order, with the outcomes the read model recorded; a NIK whose desk
