@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,12 +33,20 @@ vk_config *vk_config_new(void) {
     return calloc(1, sizeof(vk_config));
 }
 
+/* Frees a value after overwriting it: secrets do not linger in freed memory. */
+static void free_value(char *v) {
+    if (v) {
+        explicit_bzero(v, strlen(v));
+        free(v);
+    }
+}
+
 void vk_config_destroy(vk_config *cfg) {
     if (!cfg)
         return;
     for (size_t i = 0; i < cfg->n; i++) {
         free(cfg->items[i].key);
-        free(cfg->items[i].value);
+        free_value(cfg->items[i].value);
     }
     free(cfg->items);
     free(cfg);
@@ -56,7 +65,7 @@ int vk_config_set(vk_config *cfg, const char *key, const char *value) {
         return -1;
     kv *e = find(cfg, key);
     if (e) {
-        free(e->value);
+        free_value(e->value);
         e->value = v;
         return 0;
     }
@@ -81,11 +90,28 @@ int vk_config_set(vk_config *cfg, const char *key, const char *value) {
 }
 
 bool vk_config_key_is_secret(const char *key) {
-    static const char *const marks[] = {"secret", "password", "token", "user_key", "api_key"};
+    static const char *const marks[] = {"secret",   "password", "token",
+                                        "user_key", "api_key",  "key.pem"};
     for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
         if (strstr(key, marks[i]))
             return true;
     return false;
+}
+
+/* A libpq conninfo carries a password as `password=…` (key/value form) or as user:pw@ in the URI
+ * form (postgresql://user:pw@host/db). */
+static bool conninfo_has_password(const char *v) {
+    if (strstr(v, "password"))
+        return true;
+    const char *scheme = strstr(v, "://"), *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    return at && memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) != NULL;
+}
+
+bool vk_config_is_secret(const char *key, const char *value) {
+    if (vk_config_key_is_secret(key))
+        return true;
+    size_t n = strlen(key);
+    return value && n >= 8 && strcmp(key + n - 8, "conninfo") == 0 && conninfo_has_password(value);
 }
 
 static char *trim(char *s) {
@@ -120,7 +146,7 @@ int vk_config_load_file(vk_config *cfg, const char *path, char *err, size_t errl
         }
         *eq = '\0';
         char *key = trim(s), *value = trim(eq + 1);
-        if (shared && vk_config_key_is_secret(key) && *value) {
+        if (shared && vk_config_is_secret(key, value) && *value) {
             snprintf(err, errlen,
                      "%s holds the secret %s but group or others may read it: chmod 600 %s", path,
                      key, path);
@@ -239,6 +265,12 @@ static void print_help(const vk_program *prog) {
 int vk_cli_parse(int argc, char **argv, const vk_program *prog, vk_config *cfg, int *first_arg) {
     const char *config_path = NULL, *level = NULL;
     int i;
+    /* No core dumps, no ptrace by other processes of the user: the configuration about to be
+     * read holds secrets (ticket.secret, passwords), and a core file would keep them. (Not under
+     * AddressSanitizer: its leak checker ptrace-attaches to the process at exit.) */
+#ifndef __SANITIZE_ADDRESS__
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
     /* Defaults first, so a key documented with a default always has a value. */
     for (const vk_config_doc *d = prog->keys; d && d->key; d++)
         if (d->def)
@@ -306,6 +338,14 @@ int vk_cli_parse(int argc, char **argv, const vk_program *prog, vk_config *cfg, 
         }
         memcpy(key, kvs, n);
         key[n] = '\0';
+        if (vk_config_is_secret(key, eq + 1)) {
+            fprintf(stderr,
+                    "%s: -X %s=… refused: a secret on the command line is visible to every user "
+                    "(ps, /proc/PID/cmdline); put it in the --config file (mode 600) or in the "
+                    "environment (VAKSIN_<KEY>)\n",
+                    prog->name, key);
+            return -1;
+        }
         vk_config_set(cfg, key, eq + 1);
     }
     if (!level)
@@ -325,7 +365,8 @@ missing:
 void vk_config_dump(const vk_config *cfg) {
     for (size_t i = 0; i < cfg->n; i++)
         vk_info("msg=config key=%s value=\"%s\"", cfg->items[i].key,
-                vk_config_key_is_secret(cfg->items[i].key) ? "***" : cfg->items[i].value);
+                vk_config_is_secret(cfg->items[i].key, cfg->items[i].value) ? "***"
+                                                                            : cfg->items[i].value);
 }
 
 int vk_write_line_atomic(const char *path, const char *line) {

@@ -11,10 +11,11 @@
  * `VAKSIN_KAFKA_SASL_MECHANISMS`). Two short names match .run/stack.env: VAKSIN_BOOTSTRAP
  * (= kafka.bootstrap.servers) and VAKSIN_PG (= pg.conninfo).
  *
- * Secrets: a key whose name contains "secret", "password", "token", "user_key" or "api_key" is
- * sensitive. A
- * config file holding one is refused if group or others may read it, and sensitive values are
- * never printed (vk_config_dump shows "***").
+ * Secrets: a key whose name contains "secret", "password", "token", "user_key", "api_key" or
+ * "key.pem" (a private key given inline, kafka.ssl.key.pem) is sensitive, and so is a `*conninfo` holding a password (`password=…`, or user:pw@ in a URI). A
+ * config file holding one is refused if group or others may read it, `-X` refuses one (the
+ * command line is visible to every user), and sensitive values are never printed
+ * (vk_config_dump shows "***").
  */
 #ifndef VK_CONFIG_H
 #define VK_CONFIG_H
@@ -57,6 +58,9 @@ bool vk_config_get_bool(const vk_config *cfg, const char *key, bool def);
 
 /** @brief True when a key names a secret (see above). */
 bool vk_config_key_is_secret(const char *key);
+/** @brief True when @p key = @p value holds a secret: a secret key, or a conninfo with a
+ *  password. */
+bool vk_config_is_secret(const char *key, const char *value);
 
 /** @brief The number of keys set; vk_config_item(cfg, i, ...) for i below it lists them in the
  *  order they were first set (how lib/kafka hands every `kafka.*` key to librdkafka). */

@@ -67,9 +67,45 @@ static void refuses_readable_secret_file(void **state) {
     assert_non_null(strstr(err, "chmod 600"));
     unlink(path);
     /* Without a secret the same mode is fine. */
-    path = write_file("batch.max=5\nkafka.ssl.key.location=/etc/k.pem\n", 0644);
+    path = write_file("batch.max=5\nkafka.ssl.key.location=/etc/k.pem\n"
+                      "pg.conninfo=host=db user=vaksin\n",
+                      0644);
     assert_int_equal(0, vk_config_load_file(cfg, path, err, sizeof err));
     unlink(path);
+    /* A conninfo is a secret once it holds a password, in either form; so is an inline key. */
+    static const char *const secrets[] = {
+        "pg.conninfo=host=db user=vaksin password=hunter2\n",
+        "pg.conninfo=postgresql://vaksin:hunter2@db/vaksin\n",
+        "kafka.ssl.key.pem=-----BEGIN PRIVATE KEY-----\n",
+    };
+    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+        path = write_file(secrets[i], 0640);
+        assert_int_equal(-1, vk_config_load_file(cfg, path, err, sizeof err));
+        assert_non_null(strstr(err, "chmod 600"));
+        unlink(path);
+    }
+    assert_false(vk_config_is_secret("pg.conninfo", "postgresql://vaksin@db/vaksin"));
+    assert_true(vk_config_is_secret("pg.conninfo", "postgresql://vaksin:pw@db/vaksin"));
+    vk_config_destroy(cfg);
+}
+
+/* A secret on the command line is refused: every user can read /proc/PID/cmdline. */
+static void refuses_secrets_on_the_command_line(void **state) {
+    (void)state;
+    static const char *const given[] = {"ticket.secret=abc", "dukcapil.password=x",
+                                        "pg.conninfo=host=db password=x", "kafka.sasl.password=x"};
+    for (size_t i = 0; i < sizeof given / sizeof *given; i++) {
+        char *argv[] = {"vaksin-test", "-X", (char *)given[i], NULL};
+        vk_config *cfg = vk_config_new();
+        int first;
+        assert_int_equal(-1, vk_cli_parse(3, argv, &prog, cfg, &first));
+        assert_null(vk_config_get(cfg, "ticket.secret", NULL));
+        vk_config_destroy(cfg);
+    }
+    char *argv[] = {"vaksin-test", "-X", "pg.conninfo=host=db user=vaksin", NULL};
+    vk_config *cfg = vk_config_new();
+    int first;
+    assert_int_equal(0, vk_cli_parse(3, argv, &prog, cfg, &first));
     vk_config_destroy(cfg);
 }
 
@@ -109,6 +145,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(precedence_default_file_env_cli),
         cmocka_unit_test(refuses_readable_secret_file),
+        cmocka_unit_test(refuses_secrets_on_the_command_line),
         cmocka_unit_test(kafka_properties_pass_through),
         cmocka_unit_test(usage_errors),
     };
