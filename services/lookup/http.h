@@ -36,6 +36,14 @@ void lk_http_destroy(lk_http *h);
 /** @brief The client as an lk_transport (valid while @p h lives). */
 lk_transport lk_http_transport(lk_http *h);
 
+/**
+ * @brief Whether a source URL may be used: https:// to any host, or http:// only to a loopback
+ * address written as such (127.0.0.0/8, or [::1]) — the local stubs. A name is refused even when
+ * it resolves to loopback (a hosts file can point it anywhere). Credentials (the Dukcapil
+ * password, the BPJS signature) never travel in clear over a network. 0, or -1 with @p err.
+ */
+int lk_http_url_check(const char *url, char *err, size_t errlen);
+
 /** Transfers and connections since start (for logs). */
 typedef struct lk_http_stats {
     unsigned long transfers, connects; /* connects: transfers that opened a new connection */

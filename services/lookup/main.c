@@ -99,8 +99,9 @@ static int check_source(const vk_config *cfg, const char *url_key, const char *c
     const char *url = str_key(cfg, url_key);
     if (!url)
         return 0;
-    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
-        snprintf(err, errlen, "%s must start with https:// (or http:// for a local stub)", url_key);
+    char why[400];
+    if (lk_http_url_check(url, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", url_key, why);
         return -1;
     }
     for (; *needed; needed++)
@@ -109,9 +110,7 @@ static int check_source(const vk_config *cfg, const char *url_key, const char *c
             return -1;
         }
     if (strncmp(url, "http://", 7) == 0)
-        vk_warn("msg=\"source without TLS: credentials travel in clear (local stubs only)\" "
-                "key=%s",
-                url_key);
+        vk_warn("msg=\"source without TLS, on loopback (a local stub)\" key=%s", url_key);
     return 0;
 }
 

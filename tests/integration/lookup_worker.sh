@@ -15,6 +15,7 @@
 #     setting (a figure, not an assertion), and the BPJS stub counts far fewer connections than
 #     requests (connections are reused);
 #  6. TLS: behind a self-signed certificate JKN is unavailable; with lookup.ca.file it answers;
+#     plain http:// to a source off loopback is refused at start;
 #  and no credential or whole NIK reaches the worker's log.
 source "$(dirname "$0")/lib.sh"
 it_setup
@@ -282,6 +283,15 @@ grep -q 'source=JKN .*error="SSL certificate problem' "$LOGS/lookup.log" ||
     it_fail "no certificate error for JKN in the worker's log"
 it_eq "TLS, lookup.ca.file trusts it: JKN answers" "0 SUPPORTED FOUND FOUND" \
     "$(tls_round tls-trusted -X lookup.ca.file="$IT_TMP/tls.crt")"
+
+# Plain http:// is for loopback only: a source on the network without TLS is refused at start
+# (exit 2), before any credential could be sent.
+rc=0
+out=$("$VAKSIN_BIN/vaksin-lookup" --config "$VAKSIN_RUN_DIR/vaksin.conf" \
+    -X jkn.url=http://10.1.2.3/vclaim-rest 2>&1) || rc=$?
+it_eq "http:// to a non-loopback source: refused at start" 2 "$rc"
+grep -q 'plain http:// is allowed only to a loopback address' <<<"$out" ||
+    it_fail "no reason for the refused http:// source: $out"
 
 # ---- the worker's log: no credential, no whole NIK ----
 for s in "$SECRET" "$USER_KEY" "$DPASS" 3273025205850001; do

@@ -13,6 +13,7 @@
  * and dead letters.
  */
 #include "handler.h"
+#include "http.h"
 #include "vk_bpjs.h"
 #include "vk_codec.h"
 #include "vk_handler.h"
@@ -999,6 +1000,38 @@ static void bad_lookups_are_dead_letters(void **state) {
     assert_int_equal(0, f->out.n);
 }
 
+/* Sources over TLS, or over plain HTTP to a loopback literal only (the local stubs). */
+static void source_urls_need_tls_off_loopback(void **state) {
+    (void)state;
+    char err[512];
+    static const char *const ok[] = {
+        "https://apijkn.bpjs-kesehatan.go.id/vclaim-rest",
+        "https://10.1.2.3/dukcapil/verify",
+        "http://127.0.0.1:8080",
+        "http://127.3.4.5/x",
+        "http://[::1]:9000/dukcapil/verify",
+        "http://user:pw@127.0.0.1:1/",
+    };
+    static const char *const refused[] = {
+        "http://10.1.2.3/dukcapil/verify",
+        "http://localhost:8080",
+        "http://128.0.0.1/",
+        "http://[::2]:9000/",
+        "http://127.0.0.1.evil.example/",
+        "ftp://127.0.0.1/",
+        "http://evil.example@10.0.0.1/",
+        "http://[::1",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (lk_http_url_check(ok[i], err, sizeof err))
+            fail_msg("%s refused: %s", ok[i], err);
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        if (lk_http_url_check(refused[i], err, sizeof err) == 0)
+            fail_msg("%s accepted", refused[i]);
+    lk_http_url_check("http://10.1.2.3/x", err, sizeof err);
+    assert_non_null(strstr(err, "only to a loopback address"));
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
@@ -1024,6 +1057,7 @@ int main(void) {
         T(redelivery_gives_identical_events),
         T(discard_drops_the_batch),
         T(bad_lookups_are_dead_letters),
+        cmocka_unit_test(source_urls_need_tls_off_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
