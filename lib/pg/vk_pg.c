@@ -13,10 +13,29 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Defaults a conninfo may override (they come before it: libpq lets later entries win). A
+ * silent partition otherwise holds a connection for the kernel's keepalive time (about two
+ * hours): connect_timeout bounds a connection attempt, tcp_user_timeout how long sent data may
+ * stay unacknowledged, and keepalives notice an idle connection's peer is gone. */
+static const char *const default_keys[] = {"connect_timeout",     "tcp_user_timeout",
+                                           "keepalives",          "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count"};
+static const char *const default_values[] = {"10", "30000", "1", "30", "10", "3"};
+#define N_DEFAULTS (sizeof default_keys / sizeof *default_keys)
+
+static PGconn *connect_once(const char *conninfo) {
+    const char *keys[N_DEFAULTS + 2], *values[N_DEFAULTS + 2];
+    for (size_t i = 0; i < N_DEFAULTS; i++)
+        keys[i] = default_keys[i], values[i] = default_values[i];
+    keys[N_DEFAULTS] = "dbname", values[N_DEFAULTS] = conninfo; /* expanded: it may override */
+    keys[N_DEFAULTS + 1] = values[N_DEFAULTS + 1] = NULL;
+    return PQconnectdbParams(keys, values, 1);
+}
+
 PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_atomic_t *stop) {
     int64_t waited = 0, delay = 200;
     for (;;) {
-        PGconn *db = PQconnectdb(conninfo);
+        PGconn *db = connect_once(conninfo);
         if (PQstatus(db) == CONNECTION_OK) {
             PGresult *r = PQexec(db, "SET TIME ZONE 'UTC'");
             PQclear(r);
