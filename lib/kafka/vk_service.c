@@ -8,16 +8,19 @@
  */
 #include "vk_service.h"
 
+#include "vk_backoff.h"
 #include "vk_log.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
 
 #include <errno.h>
+#include <openssl/sha.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- Dead letters ---- */
 
@@ -37,9 +40,36 @@ static int set_nullable_bytes(avro_value_t *rec, const char *field, const void *
     return avro_value_set_branch(&f, 1, &branch) || avro_value_set_bytes(&branch, (void *)p, len);
 }
 
+/* Appends to @p words what a dead letter kept of a field cut to @p kept of @p len bytes. */
+static void note_cut(char *words, size_t cap, const char *what, const void *p, size_t len,
+                     size_t kept) {
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    SHA256(p, len, md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    size_t used = strlen(words);
+    snprintf(words + used, cap - used,
+             " [dead letter holds the first %zu of %zu bytes of the %s; SHA-256 of the whole %s: "
+             "%s]",
+             kept, len, what, what, hex);
+}
+
 int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_message_t *in,
-                         const vk_dead *dead, vk_outputs *out, char *err, size_t errlen) {
+                         const vk_dead *dead, size_t value_max, vk_outputs *out, char *err,
+                         size_t errlen) {
     const char *topic = rd_kafka_topic_name(in->rkt);
+    size_t value_len = in->len, key_len = in->key_len;
+    char error[sizeof dead->reason + 512];
+    snprintf(error, sizeof error, "%s", dead->reason);
+    if (in->payload && value_len > value_max) {
+        value_len = value_max;
+        note_cut(error, sizeof error, "value", in->payload, in->len, value_len);
+    }
+    if (in->key && key_len > VK_DEAD_KEY_MAX) {
+        key_len = VK_DEAD_KEY_MAX;
+        note_cut(error, sizeof error, "key", in->key, in->key_len, key_len);
+    }
     char name[512], id[37];
     snprintf(name, sizeof name, "%s/%" PRId32 "/%" PRId64, topic, in->partition, in->offset);
     vk_derive_event_id(service, name, 0, id);
@@ -55,17 +85,17 @@ int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_me
     rc |= set_str(v, "topic", topic);
     rc |= avro_value_get_by_name(v, "partition", &f, NULL) || avro_value_set_int(&f, in->partition);
     rc |= avro_value_get_by_name(v, "offset", &f, NULL) || avro_value_set_long(&f, in->offset);
-    rc |= set_nullable_bytes(v, "key", in->key, in->key_len);
-    rc |= set_nullable_bytes(v, "value", in->payload, in->len);
+    rc |= set_nullable_bytes(v, "key", in->key, key_len);
+    rc |= set_nullable_bytes(v, "value", in->payload, value_len);
     rc |= set_str(v, "service", service);
     rc |= set_str(v, "error_code", dead->code);
-    rc |= set_str(v, "error", dead->reason);
+    rc |= set_str(v, "error", error);
     if (rc) {
         snprintf(err, errlen, "cannot fill DeadLetter: %s", avro_strerror());
         return -1;
     }
     vk_output *o = vk_outputs_add(out, VK_TOPIC_DEAD_LETTERS);
-    if (!o || (in->key && vk_buf_append(&o->key, in->key, in->key_len))) {
+    if (!o || (in->key && vk_buf_append(&o->key, in->key, key_len))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -100,8 +130,17 @@ typedef struct loop {
     int64_t hold_offset;
     paused *paused;
     int n_paused, cap_paused;
-    /* metrics since start */
+    /* failing outputs: an output refused for good (too large, unknown or forbidden topic) is
+     * noted by dr_cb or produce; output.failures.max aborted batches in a row with one stop
+     * the service. Aborts back off (equal jitter, 100 ms doubling to 30 s) until a commit. */
+    size_t dead_value_max;
+    int failures_max, failed_batches, abort_streak;
+    rd_kafka_resp_err_t failed_err;
+    char failed_topic[256];
+    vk_rng rng;
+    /* metrics since start; dead letters count once their transaction commits */
     uint64_t n_in, n_out, n_dead, n_commits, n_aborts, n_deferred;
+    uint64_t n_dead_batch;
     int64_t batch_ms_max;
 } loop;
 
@@ -128,8 +167,59 @@ static rd_kafka_topic_partition_list_t *current_positions(rd_kafka_t *consumer) 
     return pos;
 }
 
+/* Whether a produce or delivery error will come back however often the batch is retried. */
+static bool permanent(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Notes an output that failed (at produce or in its delivery report). */
+static void note_output_failure(loop *l, const char *topic, rd_kafka_resp_err_t err) {
+    if (!permanent(err) || l->failed_err)
+        return;
+    l->failed_err = err;
+    snprintf(l->failed_topic, sizeof l->failed_topic, "%s", topic);
+}
+
+/* After an aborted batch: stops the service when its outputs failed for good too often in a
+ * row, else waits (backoff with jitter) before the batch is read again. */
+static void after_abort(loop *l) {
+    if (l->failed_err) {
+        l->failed_batches++;
+        vk_warn("msg=\"output refused\" topic=%s error=\"%s\" failed_batches=%d of=%d",
+                l->failed_topic, rd_kafka_err2str(l->failed_err), l->failed_batches,
+                l->failures_max);
+        if (l->failed_batches >= l->failures_max) {
+            vk_error("msg=\"output cannot be written\" topic=%s error=\"%s\" failed_batches=%d "
+                     "fatal=true hint=\"create the topic, grant this service write access, or "
+                     "raise the broker's message.max.bytes\"",
+                     l->failed_topic, rd_kafka_err2str(l->failed_err), l->failed_batches);
+            l->fatal = true;
+            return;
+        }
+        l->failed_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    int64_t wait = vk_backoff_equal_jitter(100, 30000, l->abort_streak++, vk_rng_next(&l->rng));
+    for (int64_t end = vk_mono_ms() + wait; !vk_stop && vk_mono_ms() < end;)
+        usleep(10000);
+}
+
 /* Seeks every assigned partition back to its committed offset (after an abort). */
 static void rewind_consumer(loop *l) {
+    after_abort(l);
+    if (l->fatal)
+        return;
     rd_kafka_topic_partition_list_t *parts = NULL;
     if (rd_kafka_assignment(l->consumer, &parts) || parts->cnt == 0) {
         if (parts)
@@ -165,6 +255,7 @@ static void txn_begin(loop *l) {
 static void txn_abort(loop *l, const char *why) {
     vk_warn("msg=\"aborting transaction\" reason=\"%s\" messages=%d", why, l->batch_n);
     l->n_aborts++;
+    l->n_dead_batch = 0; /* not delivered: they come again with the redelivered input */
     if (l->svc->discard) /* the batch is redelivered: drop its pending work */
         l->svc->discard(l->svc->ctx);
     rd_kafka_error_t *error = rd_kafka_abort_transaction(l->producer, -1);
@@ -189,8 +280,12 @@ static int txn_failed(loop *l, const char *what, rd_kafka_error_t *error) {
 static int produce_outputs(loop *l) {
     for (size_t i = 0; i < l->outs.n; i++) {
         vk_output *o = &l->outs.items[i];
-        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
+        rd_kafka_resp_err_t perr =
+            vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len);
+        if (perr) {
+            note_output_failure(l, o->topic, perr);
             return -1;
+        }
     }
     return 0;
 }
@@ -259,6 +354,10 @@ static int txn_commit(loop *l) {
     }
     rd_kafka_topic_partition_list_destroy(pos);
     l->n_commits++;
+    l->n_dead += l->n_dead_batch;
+    l->n_dead_batch = 0;
+    l->failed_batches = l->abort_streak = 0;
+    l->failed_err = RD_KAFKA_RESP_ERR_NO_ERROR;
     int64_t took = vk_mono_ms() - t0;
     if (took > l->batch_ms_max)
         l->batch_ms_max = took;
@@ -344,10 +443,11 @@ static void rebalance_cb(rd_kafka_t *consumer, rd_kafka_resp_err_t err,
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
-    (void)opaque;
-    if (m->err) /* the transaction will fail to commit and be aborted and redone */
+    if (m->err) { /* the transaction will fail to commit and be aborted and redone */
         vk_error("msg=\"delivery failed\" topic=%s partition=%" PRId32 " error=\"%s\"",
                  rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
+        note_output_failure(opaque, rd_kafka_topic_name(m->rkt), m->err);
+    }
 }
 
 /* Runs the handler on one message and produces what it returns. 0, -1 to abort, or 1 when the
@@ -364,7 +464,8 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     if (h == VK_DEAD) {
         char err[256];
         vk_outputs_reset(&l->outs); /* a refused input produces nothing but its dead letter */
-        if (vk_dead_letter_build(l->dead_enc, l->svc->name, m, &dead, &l->outs, err, sizeof err)) {
+        if (vk_dead_letter_build(l->dead_enc, l->svc->name, m, &dead, l->dead_value_max, &l->outs,
+                                 err, sizeof err)) {
             vk_error("msg=\"cannot build dead letter\" error=\"%s\"", err);
             return -1;
         }
@@ -373,12 +474,16 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
                 " code=%s reason=\"%s\"",
                 rd_kafka_topic_name(m->rkt), m->partition, m->offset, dead.code,
                 vk_log_quote(dead.reason, quoted, sizeof quoted));
-        l->n_dead++;
+        l->n_dead_batch++;
     }
     for (size_t i = 0; i < l->outs.n; i++) {
         vk_output *o = &l->outs.items[i];
-        if (vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len))
+        rd_kafka_resp_err_t perr =
+            vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len);
+        if (perr) {
+            note_output_failure(l, o->topic, perr);
             return -1;
+        }
         if (h == VK_OK)
             l->n_out++;
     }
@@ -511,6 +616,7 @@ static int loop_setup(loop *l, vk_codec *codec) {
     }
     rd_kafka_conf_t *pconf = rd_kafka_conf_new();
     rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
+    rd_kafka_conf_set_opaque(pconf, l);
     l->producer = vk_producer_new(l->cfg, txid, pconf);
     if (!l->producer)
         return -1;
@@ -546,6 +652,11 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     l.svc = svc;
     l.cfg = cfg;
     l.commit_after_txn = vk_config_get_bool(cfg, "commit.after.txn", false);
+    l.dead_value_max = (size_t)vk_config_get_int(cfg, "dead.value.max.bytes", 262144);
+    l.failures_max = (int)vk_config_get_int(cfg, "output.failures.max", 5);
+    if (l.failures_max < 1)
+        l.failures_max = 1;
+    vk_rng_seed(&l.rng, 0);
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 10000);
     int64_t batch_ms = vk_config_get_int(cfg, "batch.ms", 100);
     int64_t metrics_ms = vk_config_get_int(cfg, "metrics.interval.ms", 10000);

@@ -116,6 +116,12 @@ typedef struct vk_service {
         {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
         {"commit.after.txn", "false", "also commit offsets outside the transaction (mock only)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
+        {"dead.value.max.bytes", "262144",                                                         \
+         "a dead letter keeps at most this much of the refused value (the head, its length and "   \
+         "SHA-256 noted in the error)"},                                                           \
+        {"output.failures.max", "5",                                                               \
+         "batches in a row whose outputs fail for good (too large, unknown or forbidden topic) "   \
+         "before the service stops"},                                                              \
         {"log.level", "info", "debug, info, warn or error"}, {                                     \
         NULL, NULL, NULL                                                                           \
     }
@@ -154,13 +160,20 @@ typedef struct vk_stage {
  */
 int vk_stage_main(int argc, char **argv, const vk_stage *stage);
 
+/** The most of a refused message's key a dead letter keeps (keys are NIKs or user ids). */
+#define VK_DEAD_KEY_MAX 1024
+
 /**
  * @brief Builds a DeadLetter for @p in refused by @p service with @p dead, appending it to
  * @p out (topic vaksin.dead-letters, same key as the input). The dead letter's event id is
  * derived from (service, topic, partition, offset), so a redelivery gives the same id.
+ * A value longer than @p value_max (a key longer than VK_DEAD_KEY_MAX) is kept only in part, so
+ * the dead letter always fits the broker's message size: its first bytes, and the error says
+ * "[dead letter holds the first K of N bytes of the value; SHA-256 of the whole value: …]".
  * Returns 0, or -1 with @p err.
  */
 int vk_dead_letter_build(vk_encoder *enc, const char *service, const rd_kafka_message_t *in,
-                         const vk_dead *dead, vk_outputs *out, char *err, size_t errlen);
+                         const vk_dead *dead, size_t value_max, vk_outputs *out, char *err,
+                         size_t errlen);
 
 #endif
