@@ -4,6 +4,7 @@
 #ifndef VK_STR_H
 #define VK_STR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /**
@@ -12,5 +13,11 @@
  * (PostgreSQL refuses half a character, and a record with one would stop whoever writes it).
  */
 void vk_str_copy(char *dst, size_t cap, const char *src);
+
+/**
+ * @brief Whether @p s is valid UTF-8 (RFC 3629): no overlong form, no surrogate, nothing above
+ * U+10FFFF. PostgreSQL refuses anything else in a text column.
+ */
+bool vk_str_utf8_valid(const char *s);
 
 #endif

@@ -106,6 +106,10 @@ int64_t vk_mono_ms(void) {
 /* ---- ISO 8601 ------------------------------------------------------------------------------- */
 
 const char *vk_time_format(int64_t ms, vk_time_unit unit, char *out, size_t len) {
+    if (ms < VK_TIME_MIN_MS || ms > VK_TIME_MAX_MS) {
+        snprintf(out, len, "%s", ms < 0 ? "-infinity" : "infinity");
+        return out;
+    }
     /* Floor division: -1 ms is 1969-12-31T23:59:59.999Z. */
     int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);

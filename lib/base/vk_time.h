@@ -27,6 +27,11 @@ int64_t vk_now_ms(void);
 /** @brief Monotonic milliseconds (what durations and timeouts are measured with). */
 int64_t vk_mono_ms(void);
 
+/** The instants vaksin represents: years 1 to 9999, as dates are. Outside it a formatter writes
+ *  "-infinity" / "infinity" (what PostgreSQL calls times beyond any date). */
+#define VK_TIME_MIN_MS INT64_C(-62135596800000) /* 0001-01-01T00:00:00.000Z */
+#define VK_TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
 /** How much of the second vk_time_format writes. */
 typedef enum vk_time_unit {
     VK_TIME_S,  /**< 2026-11-24T03:00:00Z (rounded down to the second) */

@@ -7,6 +7,9 @@
  */
 #include "vk_handler.h"
 
+#include "vk_str.h"
+#include "vk_time.h"
+
 #include "vk_dose.h"
 #include "vk_uuid.h"
 #include "vk_value.h"
@@ -32,7 +35,27 @@ vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka
     return VK_OK;
 }
 
-vk_handled vk_envelope_read(const avro_value_t *req, vk_envelope *env, vk_dead *dead) {
+static int64_t earliest_ms = VK_EVENT_EARLIEST_MS, future_max_ms = VK_EVENT_FUTURE_MAX_MS;
+
+void vk_envelope_window(int64_t earliest, int64_t future_max) {
+    earliest_ms = earliest;
+    future_max_ms = future_max;
+}
+
+/* A short identifying text of the envelope (source, actor): valid UTF-8, at most max bytes. */
+static vk_handled check_name(const char *field, const char *s, size_t max, vk_dead *dead) {
+    if (!vk_str_utf8_valid(s))
+        return vk_refuse(dead, field[0] == 's' ? "INVALID_SOURCE" : "INVALID_ACTOR",
+                         "%s: not valid UTF-8", field);
+    size_t n = strlen(s);
+    if (n > max)
+        return vk_refuse(dead, field[0] == 's' ? "INVALID_SOURCE" : "INVALID_ACTOR",
+                         "%s: %zu bytes, at most %zu", field, n, max);
+    return VK_OK;
+}
+
+vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *in, vk_envelope *env,
+                            vk_dead *dead) {
     uint8_t uuid[16];
     if (vk_value_get_str(req, "event_id", &env->event_id) ||
         vk_value_get_long(req, "occurred_at", &env->occurred_at) ||
@@ -42,6 +65,27 @@ vk_handled vk_envelope_read(const avro_value_t *req, vk_envelope *env, vk_dead *
     if (vk_uuid_parse(env->event_id, uuid))
         return vk_refuse(dead, "INVALID_EVENT_ID", "event_id: \"%.64s\" is not a UUID",
                          env->event_id);
+    vk_handled h = check_name("source", env->source, VK_ENVELOPE_NAME_MAX, dead);
+    if (h == VK_OK && env->actor)
+        h = check_name("actor", env->actor, VK_ENVELOPE_NAME_MAX, dead);
+    if (h != VK_OK)
+        return h;
+    char at[VK_TIME_LEN], bound[VK_TIME_LEN];
+    vk_time_format(env->occurred_at, VK_TIME_MS, at, sizeof at);
+    if (env->occurred_at < earliest_ms)
+        return vk_refuse(dead, "INVALID_TIME",
+                         "occurred_at: %s is before %s, the earliest time "
+                         "accepted",
+                         at, vk_time_format(earliest_ms, VK_TIME_S, bound, sizeof bound));
+    /* Only a message librdkafka made has a timestamp (one built by hand, as the lookup worker's
+     * re-read and the unit tests do, has no topic handle and nothing behind it to read). */
+    int64_t appended = in && in->rkt ? rd_kafka_message_timestamp(in, NULL) : -1;
+    int64_t latest = appended > 0 ? appended + future_max_ms : VK_TIME_MAX_MS;
+    if (env->occurred_at > latest)
+        return vk_refuse(dead, "INVALID_TIME",
+                         "occurred_at: %s is after %s (%s the message's timestamp)", at,
+                         vk_time_format(latest, VK_TIME_S, bound, sizeof bound),
+                         appended > 0 ? "too far after" : "the latest time vaksin represents;");
     return VK_OK;
 }
 

@@ -8,7 +8,7 @@
  * so a handler reads as a chain of checks:
  *
  *     vk_handled h = vk_request_decode(c->dec, "ScreeningSubmitted", in, &v, dead);
- *     if (h == VK_OK) h = vk_envelope_read(v, &env, dead);
+ *     if (h == VK_OK) h = vk_envelope_read(v, in, &env, dead);
  *     if (h == VK_OK) h = vk_check_nik(nik, dead);
  *     ...
  *
@@ -76,11 +76,26 @@ vk_handled vk_refuse(vk_dead *dead, const char *code, const char *fmt, ...)
 vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka_message_t *in,
                              avro_value_t **out, vk_dead *dead);
 
+/** The longest source or actor accepted (the read model keeps 63 bytes of each). */
+#define VK_ENVELOPE_NAME_MAX 63
+/** The default window of an event's occurred_at: not before 2020-01-01T00:00:00Z (vaksin's
+ *  programme began in January 2021), not more than a day after the message's timestamp. */
+#define VK_EVENT_EARLIEST_MS   INT64_C(1577836800000)
+#define VK_EVENT_FUTURE_MAX_MS INT64_C(86400000)
+
+/** @brief Sets the window vk_envelope_read accepts (time.earliest, time.future.max.ms). */
+void vk_envelope_window(int64_t earliest_ms, int64_t future_max_ms);
+
 /**
- * @brief Reads the envelope of any request record. Refuses DECODE when a field is missing (a
- * writer schema without the envelope) and INVALID_EVENT_ID when event_id is not a UUID.
+ * @brief Reads the envelope every request has, refusing (VK_DEAD) what the read model could not
+ * hold or an operator could not trust: an event_id that is not a UUID (INVALID_EVENT_ID), a
+ * source or actor that is not valid UTF-8 or longer than VK_ENVELOPE_NAME_MAX bytes
+ * (INVALID_SOURCE, INVALID_ACTOR), an occurred_at before the window or more than its future
+ * margin after @p in's timestamp (INVALID_TIME; with no timestamp — @p in NULL or not from
+ * librdkafka — only after 9999).
  */
-vk_handled vk_envelope_read(const avro_value_t *req, vk_envelope *env, vk_dead *dead);
+vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *in, vk_envelope *env,
+                            vk_dead *dead);
 
 /** @brief Checks a NIK's structure (vk_nik_parse); refuses INVALID_NIK, "nik: <why>". */
 vk_handled vk_check_nik(const char *nik, vk_dead *dead);

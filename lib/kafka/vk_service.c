@@ -9,6 +9,7 @@
 #include "vk_service.h"
 
 #include "vk_backoff.h"
+#include "vk_handler.h"
 #include "vk_log.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
@@ -657,6 +658,17 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     if (l.failures_max < 1)
         l.failures_max = 1;
     vk_rng_seed(&l.rng, 0);
+    /* The window of an event's time the request helpers accept (vk_envelope_read). */
+    int64_t earliest = VK_EVENT_EARLIEST_MS;
+    const char *earliest_text = vk_config_get(cfg, "time.earliest", NULL);
+    char terr[256];
+    if (earliest_text && *earliest_text &&
+        vk_time_parse(earliest_text, &earliest, terr, sizeof terr)) {
+        vk_error("msg=\"bad configuration\" key=time.earliest error=\"%s\"", terr);
+        return -1;
+    }
+    vk_envelope_window(earliest,
+                       vk_config_get_int(cfg, "time.future.max.ms", VK_EVENT_FUTURE_MAX_MS));
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 10000);
     int64_t batch_ms = vk_config_get_int(cfg, "batch.ms", 100);
     int64_t metrics_ms = vk_config_get_int(cfg, "metrics.interval.ms", 10000);

@@ -119,6 +119,10 @@ typedef struct vk_service {
         {"dead.value.max.bytes", "262144",                                                         \
          "a dead letter keeps at most this much of the refused value (the head, its length and "   \
          "SHA-256 noted in the error)"},                                                           \
+        {"time.earliest", "2020-01-01T00:00:00Z",                                                  \
+         "requests that say they happened before this are refused (INVALID_TIME)"},                \
+        {"time.future.max.ms", "86400000",                                                         \
+         "and those more than this after their message's timestamp"},                              \
         {"output.failures.max", "5",                                                               \
          "batches in a row whose outputs fail for good (too large, unknown or forbidden topic) "   \
          "before the service stops"},                                                              \

@@ -61,6 +61,10 @@ void vk_copy_date(vk_buf *b, int32_t days) {
 }
 
 void vk_copy_ts(vk_buf *b, int64_t ms) {
+    if (ms < VK_TIME_MIN_MS || ms > VK_TIME_MAX_MS) { /* no overflow below; PostgreSQL's words */
+        vk_buf_printf(b, "%s", ms < 0 ? "-infinity" : "infinity");
+        return;
+    }
     int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
     int millis = (int)(ms - secs * 1000);
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
@@ -148,12 +152,17 @@ void vk_copyb_uuid(vk_copyb *w, const char *s) {
 
 void vk_copyb_date(vk_copyb *w, int32_t days) {
     copyb_be(w, 4, 4);
-    copyb_be(w, (uint32_t)(days - PG_EPOCH_DAYS), 4);
+    copyb_be(w, (uint32_t)((int64_t)days - PG_EPOCH_DAYS), 4); /* int64: no overflow */
 }
 
 void vk_copyb_ts(vk_copyb *w, int64_t ms) {
     copyb_be(w, 8, 4);
-    copyb_be(w, (uint64_t)((ms - PG_EPOCH_MS) * 1000), 8);
+    /* Microseconds since 2000-01-01; outside years 1..9999 PostgreSQL's -infinity / infinity
+     * (INT64_MIN / INT64_MAX), never an overflowing multiplication. */
+    int64_t us = ms < VK_TIME_MIN_MS   ? INT64_MIN
+                 : ms > VK_TIME_MAX_MS ? INT64_MAX
+                                       : (ms - PG_EPOCH_MS) * 1000;
+    copyb_be(w, (uint64_t)us, 8);
 }
 
 /* The comma-separated element at *p: sets *len, moves *p past it and its comma. */

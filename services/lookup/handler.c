@@ -107,7 +107,7 @@ static vk_handled lookup_read(lookup_ctx *c, const void *data, size_t len, looku
     memset(l, 0, sizeof *l);
     vk_handled h = vk_request_decode(c->dec, "VerificationLookup", &m, v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(*v, &l->env, dead);
+        h = vk_envelope_read(*v, &m, &l->env, dead);
     if (h != VK_OK)
         return h;
     const avro_value_t *r = *v;

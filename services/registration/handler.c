@@ -145,7 +145,7 @@ vk_handled reg_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, 
     memset(&r, 0, sizeof r);
     vk_handled h = vk_request_decode(c->io.dec, "RegistrationSubmitted", in, &v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(v, &r.env, dead);
+        h = vk_envelope_read(v, in, &r.env, dead);
     if (h == VK_OK)
         h = check_identifier(v, &r, dead);
     if (h == VK_OK)

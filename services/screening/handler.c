@@ -228,7 +228,7 @@ vk_handled screening_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs 
     memset(&s, 0, sizeof s);
     vk_handled h = vk_request_decode(c->io.dec, "ScreeningSubmitted", in, &v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(v, &s.env, dead);
+        h = vk_envelope_read(v, in, &s.env, dead);
     if (h == VK_OK)
         h = vk_desk_visit_read(v, true, &s.visit, dead);
     if (h == VK_OK)

@@ -159,7 +159,7 @@ vk_handled ticket_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *ou
     memset(&t, 0, sizeof t);
     vk_handled h = vk_request_decode(c->io.dec, "TicketRequested", in, &v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(v, &t.env, dead);
+        h = vk_envelope_read(v, in, &t.env, dead);
     if (h == VK_OK)
         h = check_identity(c, v, &t, dead);
     if (h == VK_OK)

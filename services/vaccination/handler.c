@@ -186,7 +186,7 @@ vk_handled vaccination_handle(void *ctx, const rd_kafka_message_t *in, vk_output
     memset(&x, 0, sizeof x);
     vk_handled h = vk_request_decode(c->io.dec, "VaccinationSubmitted", in, &v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(v, &x.env, dead);
+        h = vk_envelope_read(v, in, &x.env, dead);
     if (h == VK_OK)
         h = vk_desk_visit_read(v, true, &x.visit, dead);
     if (h == VK_OK)

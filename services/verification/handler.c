@@ -284,7 +284,7 @@ static vk_handled read_request(verif_ctx *c, const rd_kafka_message_t *in, reque
     const char *facility;
     vk_handled h = vk_request_decode(c->io.dec, "VerificationRequested", in, &v, dead);
     if (h == VK_OK)
-        h = vk_envelope_read(v, &r->env, dead);
+        h = vk_envelope_read(v, in, &r->env, dead);
     if (h != VK_OK)
         return h;
     if (!r->env.actor || !*r->env.actor)

@@ -22,15 +22,15 @@
 
 /* One row of edge values. */
 typedef struct row {
-    const char *uuid;   /* uuid */
-    const char *nik;    /* char(16) */
-    const char *text;   /* text, or NULL */
-    const char *bytes;  /* bytea content (hex pairs) */
+    const char *uuid;  /* uuid */
+    const char *nik;   /* char(16) */
+    const char *text;  /* text, or NULL */
+    const char *bytes; /* bytea content (hex pairs) */
     int32_t i4;
     int64_t i8;
-    int32_t days;       /* date, days since 1970-01-01 */
-    int64_t ms;         /* timestamptz, ms since the epoch */
-    const char *flags;  /* text[] as comma-separated elements */
+    int32_t days;      /* date, days since 1970-01-01 */
+    int64_t ms;        /* timestamptz, ms since the epoch */
+    const char *flags; /* text[] as comma-separated elements */
     /* The same values as SQL literals (the reference). */
     const char *sql;
 } row;
@@ -41,7 +41,8 @@ static const row rows[] = {
      " '1970-01-01', '1970-01-01 00:00:00+00', '{}')"},
     {"ffffffff-ffff-ffff-ffff-FFFFFFFFFFFF", "9999999999999999", "tab\there\nnewline \\ back",
      "00ff7f80", INT32_MIN, INT64_MIN, -25567, -1, "NIK_BIRTH_DATE_MISMATCH",
-     "('ffffffff-ffff-ffff-ffff-ffffffffffff', '9999999999999999', E'tab\\there\\nnewline \\\\ back',"
+     "('ffffffff-ffff-ffff-ffff-ffffffffffff', '9999999999999999', E'tab\\there\\nnewline \\\\ "
+     "back',"
      " '\\x00ff7f80', -2147483648, -9223372036854775808, '1900-01-01',"
      " '1969-12-31 23:59:59.999+00', '{NIK_BIRTH_DATE_MISMATCH}')"},
     {"123e4567-e89b-12d3-a456-426614174000", "1271010101000001", "Ñoño Śląsk 日本", "deadbeef",
@@ -115,12 +116,12 @@ static void test_layout(void **state) {
     assert_memory_equal(b.data, "PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", 19);
     vk_copyb_row(&w, 3);
     vk_copyb_null(&w);
-    vk_copyb_date(&w, 10958);                  /* 2000-01-02: day 1 of PostgreSQL's epoch */
-    vk_copyb_ts(&w, INT64_C(946684800001));    /* 2000-01-01 00:00:00.001: 1,000 µs */
+    vk_copyb_date(&w, 10958);               /* 2000-01-02: day 1 of PostgreSQL's epoch */
+    vk_copyb_ts(&w, INT64_C(946684800001)); /* 2000-01-01 00:00:00.001: 1,000 µs */
     assert_int_equal(vk_copyb_finish(&w), 0);
-    static const uint8_t want[] = {0, 3,          0xff, 0xff, 0xff, 0xff, 0, 0, 0, 4, 0, 0, 0, 1,
-                                   0, 0, 0, 8,    0,    0,    0,    0,    0, 0, 0x03, 0xe8,
-                                   0xff, 0xff};
+    static const uint8_t want[] = {0, 3, 0xff, 0xff, 0xff, 0xff, 0,    0,   0, 4,
+                                   0, 0, 0,    1,    0,    0,    0,    8,   0, 0,
+                                   0, 0, 0,    0,    0x03, 0xe8, 0xff, 0xff};
     assert_int_equal(b.len, 19 + sizeof want);
     assert_memory_equal(b.data + 19, want, sizeof want);
     assert_int_equal(w.rows, 1);
@@ -137,6 +138,30 @@ static void test_bad_uuid_fails_the_writer(void **state) {
     assert_int_equal(vk_copyb_finish(&w), -1);
     vk_copyb_start(&w, &b); /* a new start clears it */
     assert_int_equal(vk_copyb_finish(&w), 0);
+    vk_buf_free(&b);
+}
+
+/* Times beyond years 1..9999 are written as PostgreSQL's -infinity / infinity, in both formats,
+ * instead of overflowing (|ms| > 9.2e15 overflowed the µs multiplication before). */
+static void test_times_out_of_range(void **state) {
+    (void)state;
+    vk_buf t = VK_BUF_INIT;
+    vk_copy_ts(&t, INT64_C(-300000000000000)), vk_copy_sep(&t);
+    vk_copy_ts(&t, INT64_MAX), vk_copy_sep(&t);
+    vk_copy_ts(&t, INT64_C(253402300799999));
+    vk_buf_append(&t, "", 1);
+    assert_string_equal((const char *)t.data, "-infinity\tinfinity\t9999-12-31 23:59:59.999+00");
+    vk_buf_free(&t);
+    vk_buf b = VK_BUF_INIT;
+    vk_copyb w;
+    vk_copyb_start(&w, &b);
+    vk_copyb_row(&w, 2);
+    vk_copyb_ts(&w, INT64_MIN);
+    vk_copyb_ts(&w, INT64_C(9300000000000000));
+    assert_int_equal(vk_copyb_finish(&w), 0);
+    static const uint8_t want[] = {0, 2, 0, 0, 0, 8,    0x80, 0,    0,    0,    0,    0,    0,
+                                   0, 0, 0, 0, 8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_memory_equal(b.data + 19, want, sizeof want);
     vk_buf_free(&b);
 }
 
@@ -228,6 +253,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_bad_uuid_fails_the_writer),
+        cmocka_unit_test(test_times_out_of_range),
         cmocka_unit_test(test_against_postgresql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,11 +50,33 @@ static void test_cut_utf8(void **state) {
     assert_string_equal(four, "");
 }
 
+static void test_utf8_valid(void **state) {
+    (void)state;
+    static const char *const ok[] = {"", "abc", "é", "€", "😀", "SITI AMINAH", "\xf4\x8f\xbf\xbf"};
+    static const char *const bad[] = {
+        "\xff",             /* never in UTF-8 */
+        "\xc3",             /* a lead byte, then the end */
+        "\xc3\x28",         /* a lead byte, then ASCII */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xe0\x80\xaf",     /* overlong, 3 bytes */
+        "\xed\xa0\x80",     /* a surrogate (U+D800) */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "\x80",             /* a continuation byte alone */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (!vk_str_utf8_valid(ok[i]))
+            fail_msg("valid case %zu refused", i);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (vk_str_utf8_valid(bad[i]))
+            fail_msg("invalid case %zu accepted", i);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fits_and_null),
         cmocka_unit_test(test_cut_ascii),
         cmocka_unit_test(test_cut_utf8),
+        cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

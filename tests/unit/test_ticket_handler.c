@@ -58,7 +58,9 @@ static int teardown(void **state) {
 typedef struct req {
     const char *event_id, *nik, *name, *phone, *facility;
     int32_t birth_date;
-    int sex; /* -1 none, 0 L, 1 P */
+    int sex;                    /* -1 none, 0 L, 1 P */
+    const char *source, *actor; /* the envelope: NULL source is "sisdmk-import" */
+    int64_t occurred_at;        /* 0: NOW_MS */
 } req;
 
 static req good(void) {
@@ -71,7 +73,10 @@ static req good(void) {
                  "0812-3456-7890",
                  "P3273020201",
                  bd,
-                 1};
+                 1,
+                 NULL,
+                 NULL,
+                 0};
 }
 
 /* Encodes r and runs the handler on it. */
@@ -79,17 +84,18 @@ static vk_handled run(fixture *f, const req *r, vk_dead *dead) {
     char err[256];
     avro_value_t *v = vk_encoder_value(f->enc);
     assert_int_equal(
-        0,
-        vk_value_set_str(v, "event_id", r->event_id) | vk_value_set_long(v, "occurred_at", NOW_MS) |
-            vk_value_set_str(v, "source", "sisdmk-import") |
-            vk_value_set_opt_str(v, "actor", NULL) | vk_value_set_str(v, "nik", r->nik) |
-            vk_value_set_str(v, "name", r->name) |
-            vk_value_set_int(v, "birth_date", r->birth_date) |
-            vk_value_set_opt_enum(v, "sex", r->sex) | vk_value_set_opt_str(v, "phone", r->phone) |
-            vk_value_set_opt_str(v, "category", "PERAWAT") |
-            vk_value_set_opt_str(v, "facility_code", r->facility) |
-            vk_value_set_opt_int(v, "scheduled_date", false, 0) |
-            vk_value_set_enum(v, "origin", 0));
+        0, vk_value_set_str(v, "event_id", r->event_id) |
+               vk_value_set_long(v, "occurred_at", r->occurred_at ? r->occurred_at : NOW_MS) |
+               vk_value_set_str(v, "source", r->source ? r->source : "sisdmk-import") |
+               vk_value_set_opt_str(v, "actor", r->actor) | vk_value_set_str(v, "nik", r->nik) |
+               vk_value_set_str(v, "name", r->name) |
+               vk_value_set_int(v, "birth_date", r->birth_date) |
+               vk_value_set_opt_enum(v, "sex", r->sex) |
+               vk_value_set_opt_str(v, "phone", r->phone) |
+               vk_value_set_opt_str(v, "category", "PERAWAT") |
+               vk_value_set_opt_str(v, "facility_code", r->facility) |
+               vk_value_set_opt_int(v, "scheduled_date", false, 0) |
+               vk_value_set_enum(v, "origin", 0));
     vk_buf_reset(&f->in);
     assert_int_equal(0, vk_encoder_write(f->enc, v, &f->in, err, sizeof err));
     rd_kafka_message_t m;
@@ -211,6 +217,37 @@ static void refuses_bad_fields(void **state) {
     expect_dead(f, &r, "INVALID_BIRTH_DATE", "birth_date");
 }
 
+/* The envelope is checked at the edge: what the read model could not hold never leaves. */
+static void refuses_bad_envelopes(void **state) {
+    fixture *f = *state;
+    req r = good();
+    r.source = "éééééééééééééééééééééééééééééééééééééééé"; /* 40 × é: 80 bytes */
+    expect_dead(f, &r, "INVALID_SOURCE", "source: 80 bytes, at most 63");
+    r = good();
+    r.source = "pcare\xff";
+    expect_dead(f, &r, "INVALID_SOURCE", "not valid UTF-8");
+    r = good();
+    r.actor = "officer\xc3\x28"; /* a lead byte without its continuation */
+    expect_dead(f, &r, "INVALID_ACTOR", "not valid UTF-8");
+    r = good();
+    r.actor = "0123456789012345678901234567890123456789012345678901234567890123"; /* 64 */
+    expect_dead(f, &r, "INVALID_ACTOR", "64 bytes, at most 63");
+    r = good();
+    r.occurred_at = -300000000000000LL; /* year -7537 */
+    expect_dead(f, &r, "INVALID_TIME", "occurred_at: -infinity is before 2020-01-01T00:00:00Z");
+    r = good();
+    r.occurred_at = 1577836799999LL; /* 2019-12-31T23:59:59.999Z */
+    expect_dead(f, &r, "INVALID_TIME", "occurred_at: 2019-12-31T23:59:59.999Z is before");
+    r = good();
+    r.occurred_at = 300000000000000LL; /* year 11476: no timestamp to compare, beyond 9999 */
+    expect_dead(f, &r, "INVALID_TIME", "occurred_at: infinity is after 9999-12-31T23:59:59Z");
+    r = good();
+    r.source = "ééééééééééééééééééééééééééééééé"; /* 31 × é: 62 bytes fit */
+    r.actor = "petugas.1";
+    vk_dead dead;
+    assert_int_equal(VK_OK, run(f, &r, &dead));
+}
+
 static void refuses_garbage(void **state) {
     fixture *f = *state;
     rd_kafka_message_t m;
@@ -226,7 +263,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(issues_normalized_ticket), cmocka_unit_test(same_input_same_output),
         cmocka_unit_test(flags_mismatches),         cmocka_unit_test(refuses_bad_fields),
-        cmocka_unit_test(refuses_garbage),
+        cmocka_unit_test(refuses_garbage),          cmocka_unit_test(refuses_bad_envelopes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
