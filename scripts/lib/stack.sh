@@ -31,7 +31,7 @@ vk__write_conf() {
             # about 40 ms off a desk request's two hops there (bench/desk_latency.sh: p50 95 ->
             # 57 ms at 1,000/s). It also stores no transactional offset commit, so the services
             # commit their offsets a second time, outside the transaction, to resume after a
-            # restart (commit.after.txn, see lib/kafka/vk_kafka.h). Neither belongs in a real
+            # restart (commit.after.txn, see lib/kafka/vk_service.h). Neither belongs in a real
             # cluster's configuration.
             printf '%s\n' "# Development broker (VAKSIN_BROKER=mock) only, see scripts/lib.sh vk__write_conf:" \
                 "kafka.consumer.fetch.wait.max.ms=10" "commit.after.txn=true" >>"$conf"

@@ -2,7 +2,7 @@
  * handler.h — vaksin-lookup's handler: VerificationLookup → JKN/Dukcapil evidence → a
  * TargetEvent{VerificationEnriched} (and, when a source stays down, a retry lookup).
  *
- * A batch-asynchronous handler for vk_service_run (lib/kafka/vk_kafka.h): lookup_handle decodes a
+ * A batch-asynchronous handler for vk_service_run (lib/kafka/vk_service.h): lookup_handle decodes a
  * lookup, queues its questions (asks.h) and returns VK_OK with no output, so the questions of
  * a whole batch are in flight together; lookup_complete, called by the loop at commit time,
  * waits for the answers and appends the outputs of every lookup of the batch, in input order
