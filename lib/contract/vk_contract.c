@@ -36,3 +36,14 @@ const char *vk_topic_schema(const char *topic) {
             return map[i][1];
     return NULL;
 }
+
+const char *const vk_all_records[] = {VK_SCHEMA_TICKET_REQUESTED,
+                                      VK_SCHEMA_REGISTRATION_SUBMITTED,
+                                      VK_SCHEMA_SCREENING_SUBMITTED,
+                                      VK_SCHEMA_VACCINATION_SUBMITTED,
+                                      VK_SCHEMA_VERIFICATION_REQUESTED,
+                                      VK_SCHEMA_ACCESS_CHANGED,
+                                      VK_SCHEMA_VERIFICATION_LOOKUP,
+                                      VK_SCHEMA_TARGET_EVENT,
+                                      VK_SCHEMA_DEAD_LETTER,
+                                      NULL};

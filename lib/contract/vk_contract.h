@@ -37,4 +37,7 @@ const char *vk_topic_schema(const char *topic);
 #define VK_SCHEMA_TARGET_EVENT           "vaksin.v1.TargetEvent"
 #define VK_SCHEMA_DEAD_LETTER            "vaksin.v1.DeadLetter"
 
+/** Every top-level record of the contract, in the order above, NULL-terminated. */
+extern const char *const vk_all_records[];
+
 #endif

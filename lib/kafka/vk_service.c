@@ -477,17 +477,10 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
                 vk_log_quote(dead.reason, quoted, sizeof quoted));
         l->n_dead_batch++;
     }
-    for (size_t i = 0; i < l->outs.n; i++) {
-        vk_output *o = &l->outs.items[i];
-        rd_kafka_resp_err_t perr =
-            vk_produce(l->producer, o->topic, o->key.data, o->key.len, o->value.data, o->value.len);
-        if (perr) {
-            note_output_failure(l, o->topic, perr);
-            return -1;
-        }
-        if (h == VK_OK)
-            l->n_out++;
-    }
+    if (produce_outputs(l))
+        return -1;
+    if (h == VK_OK)
+        l->n_out += l->outs.n;
     l->n_in++;
     l->batch_n++;
     return 0;

@@ -126,6 +126,10 @@ typedef struct batch {
     vk_buf sql, copy; /* scratch: query parameters, COPY data */
 } batch;
 
+/** @brief "{a,b,c}" (a text[] literal, in b->sql) of the string at @p field of each decodable
+ *  event whose type @p wants says (NULL: every one); *@p count (when not NULL) gets how many. */
+const char *batch_array(batch *b, size_t field, const bool *wants, int *count);
+
 /** @brief The batch state of a NIK, created empty (not a target, no doses) on first use. */
 pstate *persons_get(batch *b, const char *nik);
 /** @brief Asks for the owner of a ticket number to be loaded with the batch's state (a family's

@@ -8,6 +8,7 @@
 
 #include "vk_log.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* The columns persons_write writes, named so a migration's column order does not matter. */
@@ -80,28 +81,8 @@ void persons_take_ticket(batch *b, const pstate *s) {
 
 /* ---- Loading ---- */
 
-/* Writes "{a,b,c}" of the NIKs of the events whose type @p wants says reads a person's rows to
- * b->sql (a text[] literal); *@p count (when not NULL) gets how many. */
-static const char *niks_of(batch *b, const bool *wants, int *count) {
-    vk_buf_reset(&b->sql);
-    vk_buf_append(&b->sql, "{", 1);
-    int k = 0;
-    for (int i = 0; i < b->n; i++) {
-        const pevent *e = &b->ev[i];
-        if (e->type == EV_UNDECODABLE || !wants[e->type])
-            continue;
-        if (k++)
-            vk_buf_append(&b->sql, ",", 1);
-        vk_pg_array_elem(&b->sql, e->nik);
-    }
-    vk_buf_append(&b->sql, "}", 2); /* with the NUL */
-    if (count)
-        *count = k;
-    return (const char *)b->sql.data;
-}
-
 static int load_targets(batch *b, PGconn *db, const bool *wants) {
-    const char *params[1] = {niks_of(b, wants, NULL)};
+    const char *params[1] = {batch_array(b, offsetof(pevent, nik), wants, NULL)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "targets",
         "SELECT nik, ticket, name, birth_date - DATE '1970-01-01', sex, phone, category,"
@@ -137,7 +118,7 @@ static int load_targets(batch *b, PGconn *db, const bool *wants) {
  * TicketIssued, whose rule looks at the target only). A bulk import's batches skip the query. */
 static int load_doses(batch *b, PGconn *db, const bool *wants) {
     int wanted;
-    const char *params[1] = {niks_of(b, wants, &wanted)};
+    const char *params[1] = {batch_array(b, offsetof(pevent, nik), wants, &wanted)};
     if (wanted == 0)
         return 0;
     static vk_pg_stmt stmt = VK_PG_STMT(

@@ -28,6 +28,7 @@
 #include "vk_value.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,22 +234,27 @@ void projector_add(projector *p, rd_kafka_message_t *m) {
 
 /* ---- Loading ---- */
 
-/* The batch's event ids already in the event log: those events are duplicates. */
-static int load_seen(projector *p, PGconn *db) {
-    vk_buf *b = &p->b.sql;
-    vk_buf_reset(b);
-    vk_buf_append(b, "{", 1);
+const char *batch_array(batch *b, size_t field, const bool *wants, int *count) {
+    vk_buf_reset(&b->sql);
+    vk_buf_append(&b->sql, "{", 1);
     int k = 0;
-    for (int i = 0; i < p->b.n; i++) {
-        const pevent *e = &p->b.ev[i];
-        if (e->type == EV_UNDECODABLE)
+    for (int i = 0; i < b->n; i++) {
+        const pevent *e = &b->ev[i];
+        if (e->type == EV_UNDECODABLE || (wants && !wants[e->type]))
             continue;
         if (k++)
-            vk_buf_append(b, ",", 1);
-        vk_pg_array_elem(b, e->event_id);
+            vk_buf_append(&b->sql, ",", 1);
+        vk_pg_array_elem(&b->sql, (const char *)e + field);
     }
-    vk_buf_append(b, "}", 2); /* with the NUL */
-    const char *params[1] = {(const char *)b->data};
+    vk_buf_append(&b->sql, "}", 2); /* with the NUL */
+    if (count)
+        *count = k;
+    return (const char *)b->sql.data;
+}
+
+/* The batch's event ids already in the event log: those events are duplicates. */
+static int load_seen(projector *p, PGconn *db) {
+    const char *params[1] = {batch_array(&p->b, offsetof(pevent, event_id), NULL, NULL)};
     static vk_pg_stmt stmt = VK_PG_STMT(
         "seen", "SELECT event_id::text FROM event_log WHERE event_id = ANY($1::uuid[])", 1);
     PGresult *r = vk_pg_run(db, &stmt, PGRES_TUPLES_OK, params);

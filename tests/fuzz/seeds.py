@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-# The order of the harnesses' records table (fuzz_avro.c, fuzz_json_avro.c).
+# The order of vk_all_records (lib/contract/vk_contract.c), which the harnesses index.
 RECORDS = ["TicketRequested", "RegistrationSubmitted", "ScreeningSubmitted",
            "VaccinationSubmitted", "VerificationRequested", "AccessChanged",
            "VerificationLookup", "TargetEvent", "DeadLetter"]
