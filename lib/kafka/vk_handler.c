@@ -57,6 +57,8 @@ static vk_handled check_name(const char *field, const char *s, size_t max, vk_de
 vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *in, vk_envelope *env,
                             vk_dead *dead) {
     uint8_t uuid[16];
+    env->appended = -1;
+    env->appended_by_broker = false;
     if (vk_value_get_str(req, "event_id", &env->event_id) ||
         vk_value_get_long(req, "occurred_at", &env->occurred_at) ||
         vk_value_get_str(req, "source", &env->source) ||
@@ -79,7 +81,10 @@ vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *i
                          at, vk_time_format(earliest_ms, VK_TIME_S, bound, sizeof bound));
     /* Only a message librdkafka made has a timestamp (one built by hand, as the lookup worker's
      * re-read and the unit tests do, has no topic handle and nothing behind it to read). */
-    int64_t appended = in && in->rkt ? rd_kafka_message_timestamp(in, NULL) : -1;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    int64_t appended = in && in->rkt ? rd_kafka_message_timestamp(in, &type) : -1;
+    env->appended = appended > 0 ? appended : -1;
+    env->appended_by_broker = appended > 0 && type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
     int64_t latest = appended > 0 ? appended + future_max_ms : VK_TIME_MAX_MS;
     if (env->occurred_at > latest)
         return vk_refuse(dead, "INVALID_TIME",

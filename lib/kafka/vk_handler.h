@@ -60,6 +60,11 @@ typedef struct vk_envelope {
     int64_t occurred_at;  /* ms since the epoch */
     const char *source;
     const char *actor; /* NULL when absent */
+    /* The message's timestamp, -1 when it has none (a message not made by librdkafka); and
+     * whether the broker set it (the topic has message.timestamp.type=LogAppendTime) rather
+     * than the producer, which may choose it as freely as occurred_at. */
+    int64_t appended;
+    bool appended_by_broker;
 } vk_envelope;
 
 /**
@@ -92,7 +97,7 @@ void vk_envelope_window(int64_t earliest_ms, int64_t future_max_ms);
  * source or actor that is not valid UTF-8 or longer than VK_ENVELOPE_NAME_MAX bytes
  * (INVALID_SOURCE, INVALID_ACTOR), an occurred_at before the window or more than its future
  * margin after @p in's timestamp (INVALID_TIME; with no timestamp — @p in NULL or not from
- * librdkafka — only after 9999).
+ * librdkafka — only after 9999). Fills env->appended and env->appended_by_broker from @p in.
  */
 vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *in, vk_envelope *env,
                             vk_dead *dead);

@@ -9,8 +9,9 @@
  * then on the handler's refresh hook drains what the consumer has fetched in the background
  * before each request is decided. That keeps the grants current to within a fetch (tens of
  * milliseconds): a request and a grant on two topics have no order Kafka could give, and the
- * decision is made at the request's occurred_at against grants with their history (vk_grants.h),
- * so a late-read revocation that happened before the request still refuses it on redelivery.
+ * decision is made at the time the broker appended the request against grants with their recent
+ * history (vk_grants.h), so a late-read revocation that happened before the request still refuses
+ * it on redelivery.
  *
  * The partitions are those of the topic at start: adding partitions to vaksin.access.events
  * needs a restart of vaksin-verification to be read.
@@ -271,13 +272,16 @@ void verif_access_log_metrics(const verif_access *a) {
     const verif_stats *s = verif_ctx_stats(a->ctx);
     vk_info("msg=\"verification metrics\" pending=%" PRIu64 " not_authorized=%" PRIu64
             " wrong_facility=%" PRIu64 " grant_revoked=%" PRIu64 " grant_expired=%" PRIu64
+            " too_old=%" PRIu64 " clock_skew=%" PRIu64 " producer_time=%" PRIu64
             " access_applied=%" PRIu64 " access_refused=%" PRIu64 " access_duplicates=%" PRIu64
-            " access_undecodable=%" PRIu64 " grants=%zu open_grants=%zu",
+            " access_undecodable=%" PRIu64 " grants=%zu open_grants=%zu grants_forgotten=%zu"
+            " access_ids=%zu",
             s->pending, s->refused[VK_AUTHZ_NOT_AUTHORIZED], s->refused[VK_AUTHZ_WRONG_FACILITY],
             s->refused[VK_AUTHZ_GRANT_REVOKED], s->refused[VK_AUTHZ_GRANT_EXPIRED],
+            s->refused[VK_AUTHZ_TOO_OLD], s->refused[VK_AUTHZ_CLOCK_SKEW], s->producer_time,
             s->access[VERIF_ACCESS_APPLIED], s->access[VERIF_ACCESS_REFUSED],
             s->access[VERIF_ACCESS_DUPLICATE], s->access[VERIF_ACCESS_UNDECODABLE],
-            vk_grants_count(g), vk_grants_open(g));
+            vk_grants_count(g), vk_grants_open(g), vk_grants_forgotten(g), vk_grants_events(g));
 }
 
 void verif_access_drain(void *arg) {

@@ -6,7 +6,12 @@
  * field of `changes` (normalized as vaksin-ticket normalizes a target: upper-case name, E.164
  * phone, facility code), at least one of them set, and an ADDITION setting name and birth date
  * (a new target needs both). Only then is the actor authorized, against the grants as they
- * stood at the request's occurred_at (vk_grants.h): a refusal by that rule is not malformed
+ * stood when the broker appended the request (vk_grants.h) — not at its occurred_at, which the
+ * client chooses: a verifier revoked at 06:00 cannot send a request dated 03:00 and be judged by
+ * the grant it had then. The request topic must have message.timestamp.type=LogAppendTime for
+ * that time to be the broker's (vaksin-topics creates it so); with producer timestamps the
+ * service says so once and counts them. A request whose occurred_at is further than the
+ * tolerance from that time is refused CLOCK_SKEW. A refusal by these rules is not malformed
  * input, so it is written to the person's log as VerificationRefused, where the projector
  * records it for the desk that asked.
  *
@@ -19,6 +24,7 @@
 #include "handler.h"
 
 #include "vk_handler.h"
+#include "vk_log.h"
 #include "vk_rules.h"
 #include "vk_str.h"
 #include "vk_ticket.h"
@@ -44,6 +50,7 @@ struct verif_ctx {
     size_t secret_len;
     verif_refresh_fn refresh;
     void *refresh_arg;
+    int64_t clock_tolerance_ms;
     verif_stats stats;
 };
 
@@ -72,6 +79,7 @@ verif_ctx *verif_ctx_new(vk_codec *codec, const uint8_t *secret, size_t secret_l
     memcpy(c->secret, secret, secret_len);
     c->secret_len = secret_len;
     c->facilities = facilities;
+    c->clock_tolerance_ms = VERIF_CLOCK_TOLERANCE_MS;
     return c;
 }
 
@@ -93,7 +101,14 @@ void verif_ctx_set_refresh(verif_ctx *c, verif_refresh_fn fn, void *arg) {
     c->refresh_arg = arg;
 }
 
+void verif_ctx_set_clock_tolerance(verif_ctx *c, int64_t tolerance_ms) {
+    c->clock_tolerance_ms = tolerance_ms >= 0 ? tolerance_ms : VERIF_CLOCK_TOLERANCE_MS;
+}
+
 const vk_grants *verif_ctx_grants(const verif_ctx *c) {
+    return c->grants;
+}
+vk_grants *verif_ctx_grants_mut(verif_ctx *c) {
     return c->grants;
 }
 const verif_stats *verif_ctx_stats(const verif_ctx *c) {
@@ -400,10 +415,19 @@ vk_handled verif_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out
     vk_handled h = read_request(c, in, &r, dead);
     if (h != VK_OK)
         return h;
-    const vk_grant_record *g;
+    if (r.env.appended >= 0 && !r.env.appended_by_broker && c->stats.producer_time++ == 0)
+        vk_warn("msg=\"requests carry producer timestamps: a client chooses the time it is "
+                "authorized at, within authz.clock.tolerance.ms\" topic=%s "
+                "fix=\"set message.timestamp.type=LogAppendTime on the topic\"",
+                VK_TOPIC_VERIFICATION_REQUESTS);
+    const vk_grant_record *g = NULL;
     char words[512], err[400];
-    vk_authz a = vk_grants_authorize(c->grants, r.env.actor, r.facility, ROLE_VERIFIER,
-                                     r.env.occurred_at, &g, words, sizeof words);
+    int64_t at;
+    vk_authz a = vk_authz_clock(r.env.occurred_at, r.env.appended, c->clock_tolerance_ms, &at,
+                                words, sizeof words);
+    if (a == VK_AUTHZ_GRANTED)
+        a = vk_grants_authorize(c->grants, r.env.actor, r.facility, ROLE_VERIFIER, at, &g, words,
+                                sizeof words);
     int rc = a == VK_AUTHZ_GRANTED ? write_pending(c, &r, &g->g, out, err, sizeof err) ||
                                          write_lookup(c, &r, &g->g, out, err, sizeof err)
                                    : write_refused(c, &r, a, words, out, err, sizeof err);

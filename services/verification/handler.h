@@ -34,6 +34,16 @@ void verif_ctx_destroy(verif_ctx *c);
 /** @brief Sets the hook run before each request is decided (NULL: none). */
 void verif_ctx_set_refresh(verif_ctx *c, verif_refresh_fn fn, void *arg);
 
+/** The default authz.clock.tolerance.ms: how far a request's occurred_at may be from the time
+ *  the broker appended it (vk_authz_clock). */
+#define VERIF_CLOCK_TOLERANCE_MS 300000
+
+/** @brief Sets the clock tolerance (ms, ≥ 0; default VERIF_CLOCK_TOLERANCE_MS). */
+void verif_ctx_set_clock_tolerance(verif_ctx *c, int64_t tolerance_ms);
+
+/** @brief The grants, for their settings (vk_grants_set_history). */
+vk_grants *verif_ctx_grants_mut(verif_ctx *c);
+
 /** @brief The grants the handler decides with. */
 const vk_grants *verif_ctx_grants(const verif_ctx *c);
 
@@ -66,17 +76,20 @@ verif_access_outcome verif_access_apply(verif_ctx *c, const void *data, size_t l
 /** Counters for the metrics line. */
 typedef struct verif_stats {
     uint64_t pending;                            /* authorized requests */
-    uint64_t refused[5];                         /* by vk_authz (index 0 unused) */
+    uint64_t refused[VK_AUTHZ_COUNT];            /* by vk_authz (index 0 unused) */
+    uint64_t producer_time;                      /* requests without a broker (LogAppendTime)
+                                                    timestamp: decided at the producer's */
     uint64_t access[VERIF_ACCESS_NO_MEMORY + 1]; /* access events by outcome */
 } verif_stats;
 
 const verif_stats *verif_ctx_stats(const verif_ctx *c);
 
 /**
- * @brief Checks and normalizes one VerificationRequested, authorizes its actor at its
- * occurred_at against the grants, and emits either (authorized) a TargetEvent
- * {VerificationPending} keyed by NIK with event id UUIDv5("vaksin-verification/<input id>/0")
- * and a VerificationLookup on vaksin.verification.lookups keyed by NIK with id ".../1", or
+ * @brief Checks and normalizes one VerificationRequested, authorizes its actor against the
+ * grants as they stood when the broker appended it (refusing CLOCK_SKEW when its occurred_at is
+ * further from that than the tolerance: vk_authz_clock), and emits either (authorized) a
+ * TargetEvent {VerificationPending} keyed by NIK with event id UUIDv5("vaksin-verification/<input
+ * id>/0") and a VerificationLookup on vaksin.verification.lookups keyed by NIK with id ".../1", or
  * (refused by a rule) a TargetEvent {VerificationRefused} with id ".../0". Malformed input is
  * refused as a dead letter naming the field. A pure function of the message, the secret and
  * the grants.

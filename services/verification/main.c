@@ -29,6 +29,13 @@ static const vk_config_doc keys[] = {
      "grant's facility; without it, the Kemenkes code pattern only"},
     {"access.catchup.timeout.ms", "30000",
      "how long the start may take to read vaksin.access.events to its end (else exit 1)"},
+    {"access.history.ms", "604800000",
+     "how long closed grants and access event ids are kept, counted back from each user's "
+     "latest access change (a request further behind is refused TOO_OLD; an unknown GRANT "
+     "older than that STALE_GRANT)"},
+    {"authz.clock.tolerance.ms", "300000",
+     "how far a request's occurred_at may be from the time the broker appended it, either way; "
+     "further is refused CLOCK_SKEW (requests are decided at the broker's time)"},
     VK_STAGE_KEYS("vaksin-verification"),
 };
 
@@ -60,6 +67,9 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
     const char *secret = vk_config_get(cfg, "ticket.secret", NULL);
     const char *facilities = vk_config_get(cfg, "facilities.file", NULL);
     long long timeout_ms = vk_config_get_int(cfg, "access.catchup.timeout.ms", 30000);
+    long long history_ms = vk_config_get_int(cfg, "access.history.ms", VK_GRANTS_HISTORY_MS);
+    long long tolerance_ms =
+        vk_config_get_int(cfg, "authz.clock.tolerance.ms", VERIF_CLOCK_TOLERANCE_MS);
     *bad_config = true;
     /* As vaksin-ticket checks it: a guessable secret makes tickets guessable. */
     if (!secret || strlen(secret) < 16 || strcmp(secret, "CHANGE_ME") == 0) {
@@ -70,6 +80,12 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
     }
     if (timeout_ms <= 0) {
         snprintf(err, errlen, "access.catchup.timeout.ms must be positive");
+        return NULL;
+    }
+    if (tolerance_ms < 0 || history_ms <= tolerance_ms) {
+        snprintf(err, errlen,
+                 "authz.clock.tolerance.ms must be at least 0 and access.history.ms longer "
+                 "than it");
         return NULL;
     }
     extras *x = calloc(1, sizeof *x);
@@ -88,8 +104,11 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
     *bad_config = false;
     verif_ctx *ctx =
         verif_ctx_new(codec, (const uint8_t *)secret, strlen(secret), x->facilities, err, errlen);
-    if (ctx)
+    if (ctx) {
+        verif_ctx_set_clock_tolerance(ctx, tolerance_ms);
+        vk_grants_set_history(verif_ctx_grants_mut(ctx), history_ms);
         x->access = verif_access_new(cfg, ctx, err, errlen);
+    }
     if (!x->access || verif_access_catch_up(x->access, timeout_ms, err, errlen)) {
         teardown(ctx, x);
         return NULL;

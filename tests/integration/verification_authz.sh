@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # verification_authz — vaksin-verification on the development broker: it reads
 # vaksin.access.events to its end before deciding, authorizes each request against the grants
-# as they stood at the request's time (the projector's Dinkes rules, the facility reference
-# table included), and writes what it decided to the topics — VerificationPending plus a
-# VerificationLookup with the authorizing grant, VerificationRefused with a code, or a dead
-# letter for malformed input. A grant made while it runs counts for the next request, and a
-# restart reads the grants again and decides the same. Checks Kafka topics only (the projector's
-# handling of these events is tested by verification_projection).
+# as they stood when the broker appended it (the projector's Dinkes rules, the facility
+# reference table included), and writes what it decided to the topics — VerificationPending
+# plus a VerificationLookup with the authorizing grant, VerificationRefused with a code, or a
+# dead letter for malformed input. A request cannot choose the grants it is judged by: one
+# backdated past the clock tolerance is refused CLOCK_SKEW, and one backdated within it to before
+# a revocation is still judged after it. A grant made while it runs counts for the next request,
+# and a restart reads the grants again and decides the same. Checks Kafka topics only (the
+# projector's handling of these events is tested by verification_projection).
 source "$(dirname "$0")/lib.sh"
 it_setup
 
@@ -21,6 +23,7 @@ H=3171025205850008 # officer.5 at a clinic known from the reference table only
 K=3273021508800009 # officer.6: refused, then granted while the service runs
 L=3273021508800010 # officer.2 after the restart
 M=3273021508800011 # officer.6 after the restart
+N=3273021508800012 # officer.7, backdated within the tolerance to before a live revocation
 
 clinic=$(awk -F, '$1 !~ /^P/ && $1 !~ /^[0-9]+$/ && NR > 1 { print $1 "," $4; exit }' "$VK_SRC/config/facilities.csv")
 clinic_code=${clinic%,*}
@@ -87,8 +90,9 @@ wait_outputs() { # targets lookups dead
     access 5 GRANT officer.4 P3204020201 3273 dinkes.bandung 2021-07-01T00:00:00Z # refused
     access 6 GRANT officer.4 P3273010101 3273 dinkes.bandung 2021-07-01T00:00:00Z
     access 7 GRANT officer.5 "$clinic_code" "$clinic_district" dinkes.x 2021-07-01T00:00:00Z
+    access 9 GRANT officer.7 P3273020201 3273 dinkes.bandung 2021-07-01T00:00:00Z
 } >"$IT_TMP/access-1.jsonl"
-submit vaksin.access.events "$IT_TMP/access-1.jsonl" 7
+submit vaksin.access.events "$IT_TMP/access-1.jsonl" 8
 
 # A start that cannot read the access topic to its end in time fails, saying why.
 set +e
@@ -106,56 +110,74 @@ vk_service_start verification
 vk_service_start ticket # derives the tickets an ADDITION must match
 wait_caught_up 1
 it_eq "grants loaded at start (2 refused outside the district)" 1 \
-    "$(log_count 'access topic read to its end" partitions=8 events=7 grants=4 open_grants=3 refused=2')"
+    "$(log_count 'access topic read to its end" partitions=8 events=8 grants=5 open_grants=4 refused=2')"
 
 CH='{"name":"  siti   aminah ","phone":"0812-3456-7890"}'
 CH_ADD='{"name":"budi santoso","birth_date":"1970-01-01","sex":"L","facility_code":"p3273010101"}'
+# Requests are decided at the time the broker appended them (the topic has LogAppendTime), so
+# they are sent with the current time; request 11 keeps its time for the resend below.
+t11=$(date -u +%FT%T.%3NZ)
 {
-    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z
-    request 12 '"officer.1"' ADDITION $B p3273020201 "$CH_ADD" 2021-07-02T00:00:00Z
-    request 13 '"officer.9"' CORRECTION $C P3273020201 "$CH" 2021-07-02T00:00:00Z
-    request 14 '"officer.2"' CORRECTION $D P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" "$t11"
+    request 12 '"officer.1"' ADDITION $B p3273020201 "$CH_ADD"
+    request 13 '"officer.9"' CORRECTION $C P3273020201 "$CH"
+    request 14 '"officer.2"' CORRECTION $D P3273020201 "$CH"
+    # Backdated to 03:00 on the day of the grant, between the grant (00:00) and its revocation
+    # (06:00). It used to be authorized — the client chose the time it was judged at; now the
+    # broker's time decides, and a claim years away from it is refused as a clock error.
     request 15 '"officer.2"' CORRECTION $E P3273020201 "$CH" 2021-07-01T03:00:00Z
-    request 16 '"officer.3"' CORRECTION $F P3204020201 "$CH" 2021-07-02T00:00:00Z
-    request 17 '"officer.4"' CORRECTION $G P3204020201 "$CH" 2021-07-02T00:00:00Z
-    request 18 '"officer.5"' CORRECTION $H "$clinic_code" "$CH" 2021-07-02T00:00:00Z
-    request 19 '"officer.1"' CORRECTION 3273025205850 P3273020201 "$CH" 2021-07-02T00:00:00Z
-    request 20 null CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z
-    request 21 '"officer.1"' CORRECTION $A P3273020201 '{}' 2021-07-02T00:00:00Z
-    request 22 '"officer.1"' ADDITION $A P3273020201 '{"name":"SITI"}' 2021-07-02T00:00:00Z
+    request 16 '"officer.3"' CORRECTION $F P3204020201 "$CH"
+    request 17 '"officer.4"' CORRECTION $G P3204020201 "$CH"
+    request 18 '"officer.5"' CORRECTION $H "$clinic_code" "$CH"
+    request 19 '"officer.1"' CORRECTION 3273025205850 P3273020201 "$CH"
+    request 20 null CORRECTION $A P3273020201 "$CH"
+    request 21 '"officer.1"' CORRECTION $A P3273020201 '{}'
+    request 22 '"officer.1"' ADDITION $A P3273020201 '{"name":"SITI"}'
 } >"$IT_TMP/requests-1.jsonl"
 submit vaksin.verification.requests "$IT_TMP/requests-1.jsonl" 12
 printf '{"nik":"%s","name":"Budi Santoso","birth_date":"1970-01-01","sex":"L","origin":"OTHER"}\n' $B \
     >"$IT_TMP/ticket.jsonl"
 submit vaksin.ticket.requests "$IT_TMP/ticket.jsonl" 1
-# 8 decisions + the TicketIssued (not counted: not a verification payload); 4 authorized.
-wait_outputs 8 4 4
+# 8 decisions + the TicketIssued (not counted: not a verification payload); 3 authorized.
+wait_outputs 8 3 4
+it_eq "no producer-timestamp warning: the stack made the request topic LogAppendTime" 0 \
+    "$(log_count 'requests carry producer timestamps')"
 
 # ---- A grant made while the service runs counts for the next request ----------------------------
 request 23 '"officer.6"' CORRECTION $K P3273020201 "$CH" >"$IT_TMP/requests-2.jsonl"
 submit vaksin.verification.requests "$IT_TMP/requests-2.jsonl" 1
-wait_outputs 9 4 4
+wait_outputs 9 3 4
 access 8 GRANT officer.6 P3273020201 3273 dinkes.bandung "$(date -u +%FT%T.%3NZ)" >"$IT_TMP/access-2.jsonl"
 submit vaksin.access.events "$IT_TMP/access-2.jsonl" 1
 sleep 2 # let the access consumer fetch it (it has no order with the request topic)
 request 24 '"officer.6"' CORRECTION $K P3273020201 "$CH" >"$IT_TMP/requests-3.jsonl"
 submit vaksin.verification.requests "$IT_TMP/requests-3.jsonl" 1
-wait_outputs 10 5 4
+wait_outputs 10 4 4
 it_eq "the live grant was logged as applied" 1 \
     "$(log_count "access change applied\" partition=")"
+
+# ---- Backdating within the tolerance does not reach back before a revocation -------------------
+revoked_at=$(date -u +%FT%T.%3NZ)
+access 10 REVOKE officer.7 P3273020201 3273 dinkes.bandung "$revoked_at" >"$IT_TMP/access-3.jsonl"
+submit vaksin.access.events "$IT_TMP/access-3.jsonl" 1
+sleep 2
+request 27 '"officer.7"' CORRECTION $N P3273020201 "$CH" "$(date -u -d '-2 minutes' +%FT%T.%3NZ)" \
+    >"$IT_TMP/requests-5.jsonl"
+submit vaksin.verification.requests "$IT_TMP/requests-5.jsonl" 1
+wait_outputs 11 4 4
 
 # ---- A restart reads the grants again and decides the same --------------------------------------
 vk_service_restart verification
 wait_caught_up 2
 it_eq "grants loaded again at restart" 1 \
-    "$(log_count 'access topic read to its end" partitions=8 events=8 grants=5 open_grants=4 refused=2')"
+    "$(log_count 'access topic read to its end" partitions=8 events=10 grants=6 open_grants=4 refused=2')"
 {
-    request 25 '"officer.2"' CORRECTION $L P3273020201 "$CH" 2021-07-02T00:00:00Z
+    request 25 '"officer.2"' CORRECTION $L P3273020201 "$CH"
     request 26 '"officer.6"' CORRECTION $M P3273020201 "$CH"
-    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" 2021-07-02T00:00:00Z # resent
+    request 11 '"officer.1"' CORRECTION $A P3273020201 "$CH" "$t11" # resent
 } >"$IT_TMP/requests-4.jsonl"
 submit vaksin.verification.requests "$IT_TMP/requests-4.jsonl" 3
-wait_outputs 13 7 4
+wait_outputs 14 6 4
 
 # ---- What the topics hold -----------------------------------------------------------------------
 dump vaksin.target.events >"$IT_TMP/target.jsonl"

@@ -300,6 +300,117 @@ static void authz_codes(void **state) {
     assert_string_equal("WRONG_FACILITY", vk_authz_code(VK_AUTHZ_WRONG_FACILITY));
     assert_string_equal("GRANT_REVOKED", vk_authz_code(VK_AUTHZ_GRANT_REVOKED));
     assert_string_equal("GRANT_EXPIRED", vk_authz_code(VK_AUTHZ_GRANT_EXPIRED));
+    assert_string_equal("TOO_OLD", vk_authz_code(VK_AUTHZ_TOO_OLD));
+    assert_string_equal("CLOCK_SKEW", vk_authz_code(VK_AUTHZ_CLOCK_SKEW));
+}
+
+/* ---- Decided at the broker's time, not the client's ---- */
+
+static void clock_skew(void **state) {
+    (void)state;
+    char words[512];
+    int64_t at;
+    /* No broker time known (a message not from librdkafka): occurred_at. */
+    assert_int_equal(VK_AUTHZ_GRANTED, vk_authz_clock(T0, -1, 300000, &at, words, sizeof words));
+    assert_int_equal(T0, at);
+    /* Within the tolerance either way: decided at the broker's time. */
+    assert_int_equal(VK_AUTHZ_GRANTED,
+                     vk_authz_clock(T0 - 300000, T0, 300000, &at, words, sizeof words));
+    assert_int_equal(T0, at);
+    assert_int_equal(VK_AUTHZ_GRANTED,
+                     vk_authz_clock(T0 + 300000, T0, 300000, &at, words, sizeof words));
+    assert_int_equal(T0, at);
+    assert_string_equal("", words);
+    /* The backdating of the audit: revoked at 06:00, a request sent at 06:30 claiming 03:00. */
+    int64_t sent = T0 + 6 * HOUR + 30 * 60000;
+    assert_int_equal(VK_AUTHZ_CLOCK_SKEW,
+                     vk_authz_clock(T0 + 3 * HOUR, sent, 300000, &at, words, sizeof words));
+    assert_non_null(strstr(words, "made at 2021-07-01T03:00:00Z"));
+    assert_non_null(strstr(words, "reached vaksin at 2021-07-01T06:30:00Z"));
+    assert_non_null(strstr(words, "3 hours earlier"));
+    assert_non_null(strstr(words, "more than 5 minutes"));
+    assert_int_equal(VK_AUTHZ_CLOCK_SKEW,
+                     vk_authz_clock(T0 + 10 * 60000 + 1, T0, 300000, &at, words, sizeof words));
+    assert_non_null(strstr(words, "10 minutes later"));
+    assert_int_equal(VK_AUTHZ_CLOCK_SKEW, vk_authz_clock(T0, T0 + 1, 0, &at, words, sizeof words));
+    assert_non_null(strstr(words, "0 seconds earlier"));
+}
+
+/* ---- Bounded history ---- */
+
+#define DAY (24 * HOUR)
+
+static vk_grants_outcome apply_id(fx *f, vk_access_action action, const char *user,
+                                  const char *facility, int64_t at, const char *id, char *code) {
+    vk_access_event e = ev(f, action, user, facility, "3273", "dinkes.bandung", at);
+    e.event_id = id;
+    f->next_id--; /* ev's id is not used */
+    return apply(f, &e, code);
+}
+
+/* 100 officers granted each morning and revoked each noon for 300 days: 60,000 events. The
+ * store keeps a week of each officer's history, not 300 days of it, and still decides. */
+static void history_is_bounded(void **state) {
+    fx *f = *state;
+    char id[37], user[16], code[32];
+    long next = 1000;
+    for (int d = 0; d < 300; d++)
+        for (int u = 0; u < 100; u++) {
+            snprintf(user, sizeof user, "officer.%d", u);
+            snprintf(id, sizeof id, "00000000-0000-4000-8000-%012ld", next++);
+            assert_int_equal(VK_GRANTS_APPLIED,
+                             apply_id(f, VK_ACCESS_GRANT, user, FAC, T0 + d * DAY, id, code));
+            snprintf(id, sizeof id, "00000000-0000-4000-8000-%012ld", next++);
+            assert_int_equal(VK_GRANTS_APPLIED, apply_id(f, VK_ACCESS_REVOKE, user, FAC,
+                                                         T0 + d * DAY + 12 * HOUR, id, code));
+        }
+    /* A week (8 days of closes, counting the edges) per officer, at most doubled before the
+     * next prune: 100 × 8 grants and 100 × 16 ids. */
+    assert_in_range(vk_grants_count(f->s), 100, 2 * 100 * 9);
+    assert_in_range(vk_grants_events(f->s), 100, 2 * 100 * 18);
+    assert_int_equal(30000, vk_grants_forgotten(f->s) + vk_grants_count(f->s));
+    int64_t last = T0 + 299 * DAY;
+    decide(f, "officer.7", FAC, last + 6 * HOUR, VK_AUTHZ_GRANTED, "");
+    decide(f, "officer.7", FAC, last - 3 * DAY + 6 * HOUR, VK_AUTHZ_GRANTED, ""); /* in the week */
+    decide(f, "officer.7", FAC, last + 13 * HOUR, VK_AUTHZ_GRANT_REVOKED,
+           "revoked at 2022-04-26T12:00:00Z");
+    /* Before the week the history is gone: refused as such, never guessed. */
+    decide(f, "officer.7", FAC, T0 + 100 * DAY + 6 * HOUR, VK_AUTHZ_TOO_OLD, "officer.7",
+           "no longer kept", "send the request again");
+    decide(f, "officer.100", FAC, last, VK_AUTHZ_NOT_AUTHORIZED, "no verifier grant");
+}
+
+/* What forgetting must not open: a redelivered GRANT whose record and id are forgotten. */
+static void forgotten_events_fail_closed(void **state) {
+    fx *f = *state;
+    char code[32];
+    vk_grants_set_history(f->s, 7 * DAY);
+    grant(f, USER, FAC, T0);              /* ids[0], forgotten below */
+    revoke(f, USER, FAC, T0 + HOUR);      /* ids[1] */
+    grant(f, USER, FAC, T0 + 2 * HOUR);   /* ids[2]: the latest for FAC, kept */
+    revoke(f, USER, FAC, T0 + 3 * HOUR);  /* ids[3] */
+    grant(f, USER, OTHER, T0 + 10 * DAY); /* moves the officer's week on */
+    assert_int_equal(0, vk_grants_prune(f->s));
+    assert_int_equal(2, vk_grants_count(f->s)); /* the latest FAC grant and the OTHER one */
+    assert_int_equal(1, vk_grants_forgotten(f->s));
+    assert_int_equal(1, vk_grants_events(f->s)); /* only the OTHER grant's id is in the week */
+    /* The kept grant's events are still recognized by its record. */
+    assert_int_equal(VK_GRANTS_DUPLICATE,
+                     apply_id(f, VK_ACCESS_GRANT, USER, FAC, T0 + 2 * HOUR, f->ids[2], code));
+    assert_int_equal(VK_GRANTS_DUPLICATE,
+                     apply_id(f, VK_ACCESS_REVOKE, USER, FAC, T0 + 3 * HOUR, f->ids[3], code));
+    /* The forgotten one is refused, not granted again. */
+    assert_int_equal(VK_GRANTS_REFUSED,
+                     apply_id(f, VK_ACCESS_GRANT, USER, FAC, T0, f->ids[0], code));
+    assert_string_equal("STALE_GRANT", code);
+    decide(f, USER, FAC, T0 + 10 * DAY + HOUR, VK_AUTHZ_GRANT_REVOKED,
+           "revoked at 2021-07-01T03:00:00Z");
+    /* A REVOKE that old is applied: revoking is always safe. */
+    revoke(f, USER, OTHER, T0 + DAY);
+    decide(f, USER, OTHER, T0 + 10 * DAY + HOUR, VK_AUTHZ_GRANT_REVOKED, "revoked");
+    /* In the week, the forgotten grant's time is refused as too old, the kept one's decided. */
+    decide(f, USER, FAC, T0 + 30 * 60000, VK_AUTHZ_TOO_OLD, "before 2021-07-01T01:00:00Z");
+    decide(f, USER, FAC, T0 + 2 * HOUR + 1, VK_AUTHZ_GRANTED, "");
 }
 
 int main(void) {
@@ -318,6 +429,9 @@ int main(void) {
         T(refused_events_grant_nothing),
         T(duplicates_are_dropped),
         cmocka_unit_test(authz_codes),
+        cmocka_unit_test(clock_skew),
+        T(history_is_bounded),
+        T(forgotten_events_fail_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

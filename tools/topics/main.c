@@ -12,6 +12,9 @@
  * The log of a person (vaksin.target.events), the access grants and the dead letters are the
  * source of truth the read model is rebuilt from and the evidence an audit reads, so they are
  * created with retention.ms=-1 (kept forever); the request topics keep the broker's default.
+ * The request topics are created with message.timestamp.type=LogAppendTime: the broker stamps
+ * each request with the time it arrived, which the client cannot choose, and vaksin-verification
+ * authorizes a request at that time (docs/design.md §4 "Verification").
  * Exit status: 0 done, 1 the cluster did not answer or refused, 2 usage.
  */
 #include "vk_config.h"
@@ -42,6 +45,17 @@ static const vk_program program = {
 static bool kept_forever(const char *topic) {
     return strcmp(topic, VK_TOPIC_TARGET_EVENTS) == 0 ||
            strcmp(topic, VK_TOPIC_ACCESS_EVENTS) == 0 || strcmp(topic, VK_TOPIC_DEAD_LETTERS) == 0;
+}
+
+/* The topics clients write requests to (see the top of this file). */
+static bool request_topic(const char *topic) {
+    static const char *const requests[] = {
+        VK_TOPIC_TICKET_REQUESTS, VK_TOPIC_REGISTRATION_REQUESTS, VK_TOPIC_SCREENING_REQUESTS,
+        VK_TOPIC_VACCINATION_REQUESTS, VK_TOPIC_VERIFICATION_REQUESTS};
+    for (size_t i = 0; i < sizeof requests / sizeof *requests; i++)
+        if (strcmp(topic, requests[i]) == 0)
+            return true;
+    return false;
 }
 
 /* Cluster metadata, or NULL after @p timeout_ms (each try waits at most 1 s). */
@@ -98,6 +112,9 @@ static int create_topics(rd_kafka_t *rk, int partitions, int replication) {
             rc = -1;
         } else if ((kept_forever(vk_all_topics[i]) &&
                     rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "-1")) ||
+                   (request_topic(vk_all_topics[i]) &&
+                    rd_kafka_NewTopic_set_config(nt[i], "message.timestamp.type",
+                                                 "LogAppendTime")) ||
                    (replication >= 3 &&
                     rd_kafka_NewTopic_set_config(nt[i], "min.insync.replicas", "2"))) {
             fprintf(stderr, "vaksin-topics: %s: cannot set the topic's configuration\n",

@@ -67,7 +67,6 @@ def grant(event_id, user, facility, district, by, at):
 
 
 G1 = grant(g1, "officer.1", "P3273020201", "3273", "dinkes.bandung", "2021-07-01T00:00:00.000Z")
-G2 = grant(g2, "officer.2", "P3273020201", "3273", "dinkes.bandung", "2021-07-01T00:00:00.000Z")
 G7 = grant(g7, "officer.5", clinic, clinic_district, "dinkes.x", "2021-07-01T00:00:00.000Z")
 
 
@@ -123,7 +122,9 @@ check("the ADDITION's ticket is vaksin-ticket's", p.get("ticket") is not None
       and p.get("ticket") == tickets.get("3273021508800002"), "%s vs %s" % (p.get("ticket"), tickets))
 refused(13, "3273026107900003", "NOT_AUTHORIZED", "officer.9")
 refused(14, "3273020101700004", "GRANT_REVOKED", "revoked at 2021-07-01T06:00:00Z by dinkes.bandung")
-pending(15, "3273024404950005", "officer.2", "CORRECTION", CH, G2)
+# Backdated to 03:00 on 2021-07-01, before officer.2's revocation: refused as a clock error
+# (it used to be authorized by the grant of that time: the client chose when it was judged).
+refused(15, "3273024404950005", "CLOCK_SKEW", "made at 2021-07-01T03:00:00Z", "days earlier")
 refused(16, "3273024404950006", "NOT_AUTHORIZED", "officer.3")
 refused(17, "3273021508800007", "WRONG_FACILITY", "P3273010101", "P3204020201")
 pending(18, "3171025205850008", "officer.5", "CORRECTION", CH, G7, facility=clinic)
@@ -132,6 +133,9 @@ p = pending(24, "3273021508800009", "officer.6", "CORRECTION", CH, None)
 check("request 24: authorized by the grant made while running", p.get("grant", {}).get("grant_event_id") == g8,
       json.dumps(p))
 refused(25, "3273021508800010", "GRANT_REVOKED", "revoked at 2021-07-01T06:00:00Z")
+# Backdated by two minutes (within the tolerance) to before officer.7's revocation: judged at
+# the broker's time, after it.
+refused(27, "3273021508800012", "GRANT_REVOKED", "revoked at", "by dinkes.bandung")
 p = pending(26, "3273021508800011", "officer.6", "CORRECTION", CH, None)
 check("request 26: the live grant read again at restart", p.get("grant", {}).get("grant_event_id") == g8,
       json.dumps(p))
