@@ -31,6 +31,9 @@ int64_t vk_mono_ms(void);
  *  "-infinity" / "infinity" (what PostgreSQL calls times beyond any date). */
 #define VK_TIME_MIN_MS INT64_C(-62135596800000) /* 0001-01-01T00:00:00.000Z */
 #define VK_TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+/** The earliest occurred_at an event may have by default: 2020-01-01T00:00:00Z (vaksin's
+ *  programme began in January 2021; anything earlier is a wrong clock or a wrong field). */
+#define VK_EVENT_EARLIEST_MS INT64_C(1577836800000)
 
 /** How much of the second vk_time_format writes. */
 typedef enum vk_time_unit {

@@ -8,6 +8,8 @@
  */
 #include "vk_access.h"
 
+#include "vk_time.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,17 @@ vk_access_outcome vk_access_apply(const vk_grant *active, size_t n_active, const
         return refuse(code, code_len, "INVALID_DISTRICT", reason, reason_len,
                       "district_code \"%.16s\" is not a 4-digit kab/kota code%s", e->district_code,
                       "");
+    char t1[VK_TIME_LEN], t2[VK_TIME_LEN];
+    if (e->occurred_at < VK_EVENT_EARLIEST_MS || e->occurred_at > VK_TIME_MAX_MS)
+        return refuse(code, code_len, "INVALID_TIME", reason, reason_len,
+                      "occurred_at %s is outside %s .. 9999-12-31",
+                      vk_time_format(e->occurred_at, VK_TIME_MS, t1, sizeof t1),
+                      vk_time_format(VK_EVENT_EARLIEST_MS, VK_TIME_S, t2, sizeof t2));
+    if (e->action == VK_ACCESS_GRANT && e->has_valid_until && e->valid_until <= e->occurred_at)
+        return refuse(code, code_len, "INVALID_VALID_UNTIL", reason, reason_len,
+                      "valid_until %s is not after the grant's own time %s",
+                      vk_time_format(e->valid_until, VK_TIME_MS, t1, sizeof t1),
+                      vk_time_format(e->occurred_at, VK_TIME_MS, t2, sizeof t2));
     int i = active_for(active, n_active, e);
     if (e->action == VK_ACCESS_REVOKE) {
         if (i < 0)

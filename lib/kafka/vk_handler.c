@@ -42,15 +42,15 @@ void vk_envelope_window(int64_t earliest, int64_t future_max) {
     future_max_ms = future_max;
 }
 
-/* A short identifying text of the envelope (source, actor): valid UTF-8, at most max bytes. */
-static vk_handled check_name(const char *field, const char *s, size_t max, vk_dead *dead) {
+vk_handled vk_check_text(const char *field, const char *s, size_t max, const char *code,
+                         vk_dead *dead) {
+    if (!s)
+        return VK_OK;
     if (!vk_str_utf8_valid(s))
-        return vk_refuse(dead, field[0] == 's' ? "INVALID_SOURCE" : "INVALID_ACTOR",
-                         "%s: not valid UTF-8", field);
+        return vk_refuse(dead, code, "%s: not valid UTF-8", field);
     size_t n = strlen(s);
     if (n > max)
-        return vk_refuse(dead, field[0] == 's' ? "INVALID_SOURCE" : "INVALID_ACTOR",
-                         "%s: %zu bytes, at most %zu", field, n, max);
+        return vk_refuse(dead, code, "%s: %zu bytes, at most %zu", field, n, max);
     return VK_OK;
 }
 
@@ -67,9 +67,10 @@ vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *i
     if (vk_uuid_parse(env->event_id, uuid))
         return vk_refuse(dead, "INVALID_EVENT_ID", "event_id: \"%.64s\" is not a UUID",
                          env->event_id);
-    vk_handled h = check_name("source", env->source, VK_ENVELOPE_NAME_MAX, dead);
-    if (h == VK_OK && env->actor)
-        h = check_name("actor", env->actor, VK_ENVELOPE_NAME_MAX, dead);
+    vk_handled h =
+        vk_check_text("source", env->source, VK_ENVELOPE_NAME_MAX, "INVALID_SOURCE", dead);
+    if (h == VK_OK)
+        h = vk_check_text("actor", env->actor, VK_ENVELOPE_NAME_MAX, "INVALID_ACTOR", dead);
     if (h != VK_OK)
         return h;
     char at[VK_TIME_LEN], bound[VK_TIME_LEN];

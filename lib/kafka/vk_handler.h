@@ -24,6 +24,7 @@
 #include "vk_codec.h"
 #include "vk_rules.h"
 #include "vk_service.h"
+#include "vk_time.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,9 +84,8 @@ vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka
 
 /** The longest source or actor accepted (the read model keeps 63 bytes of each). */
 #define VK_ENVELOPE_NAME_MAX 63
-/** The default window of an event's occurred_at: not before 2020-01-01T00:00:00Z (vaksin's
- *  programme began in January 2021), not more than a day after the message's timestamp. */
-#define VK_EVENT_EARLIEST_MS   INT64_C(1577836800000)
+/** The default window of an event's occurred_at: not before VK_EVENT_EARLIEST_MS (vk_time.h),
+ *  not more than a day after the message's timestamp. */
 #define VK_EVENT_FUTURE_MAX_MS INT64_C(86400000)
 
 /** @brief Sets the window vk_envelope_read accepts (time.earliest, time.future.max.ms). */
@@ -101,6 +101,15 @@ void vk_envelope_window(int64_t earliest_ms, int64_t future_max_ms);
  */
 vk_handled vk_envelope_read(const avro_value_t *req, const rd_kafka_message_t *in, vk_envelope *env,
                             vk_dead *dead);
+
+/**
+ * @brief Checks a free-text field (NULL: absent, accepted): valid UTF-8 (the read model's text
+ * columns refuse anything else) and at most @p max bytes; refuses with @p code, "<field>: not
+ * valid UTF-8" or "<field>: N bytes, at most MAX". Nothing is cut: a cut text would say
+ * something its author did not.
+ */
+vk_handled vk_check_text(const char *field, const char *s, size_t max, const char *code,
+                         vk_dead *dead);
 
 /** @brief Checks a NIK's structure (vk_nik_parse); refuses INVALID_NIK, "nik: <why>". */
 vk_handled vk_check_nik(const char *nik, vk_dead *dead);

@@ -164,10 +164,7 @@ static vk_handled check_answers(const avro_value_t *v, screening *s, vk_dead *de
 static vk_handled check_outcome(const avro_value_t *v, screening *s, vk_dead *dead) {
     if (vk_value_get_enum(v, "result", &s->result) || vk_value_get_opt_str(v, "note", &s->note))
         return vk_refuse(dead, "DECODE", "result or note field missing");
-    if (s->note && strlen(s->note) > SCREENING_MAX_NOTE)
-        return vk_refuse(dead, "INVALID_NOTE", "note: %zu bytes, at most %d", strlen(s->note),
-                         SCREENING_MAX_NOTE);
-    return VK_OK;
+    return vk_check_text("note", s->note, SCREENING_MAX_NOTE, "INVALID_NOTE", dead);
 }
 
 /* A PROCEED must not contradict the figures (docs/design.md §4). */

@@ -120,6 +120,9 @@ static vk_handled check_contact(ticket_ctx *c, const avro_value_t *v, target *t,
     }
     if (t->category && !*t->category)
         t->category = NULL;
+    if (vk_check_text("category", t->category, TICKET_MAX_CATEGORY, "INVALID_CATEGORY", dead) !=
+        VK_OK)
+        return VK_DEAD;
     if (t->has_sched &&
         (t->scheduled_date < 18628 /* 2021-01-01 */ || t->scheduled_date > c->max_date))
         return vk_refuse(dead, "INVALID_SCHEDULED_DATE",

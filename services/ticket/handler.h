@@ -12,6 +12,9 @@
 
 #define TICKET_SERVICE "vaksin-ticket"
 
+/** The longest category accepted (bytes of UTF-8): a priority group's name, not a text. */
+#define TICKET_MAX_CATEGORY 64
+
 typedef struct ticket_ctx ticket_ctx;
 
 /** @brief Handler state: decoder, encoder and the ticket secret (copied). NULL with @p err. */

@@ -314,6 +314,8 @@ static vk_handled read_request(verif_ctx *c, const rd_kafka_message_t *in, reque
         h = vk_check_facility(facility, r->facility, dead);
     if (h == VK_OK)
         h = check_changes(v, r, dead);
+    if (h == VK_OK)
+        h = vk_check_text("reason", r->reason, VERIF_MAX_REASON, "INVALID_REASON", dead);
     return h;
 }
 

@@ -16,6 +16,9 @@
 
 #define VERIFICATION_SERVICE "vaksin-verification"
 
+/** The longest reason a request may give (bytes of UTF-8). */
+#define VERIF_MAX_REASON 500
+
 typedef struct verif_ctx verif_ctx;
 
 /** Called before each request is decided, to bring the grants up to date (vaksin-verification

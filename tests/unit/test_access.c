@@ -60,6 +60,24 @@ static void refuses_unknown_facility_missing_actor_bad_district(void **state) {
     expect(VK_ACCESS_REFUSED, "INVALID_DISTRICT", NULL, 0, &e, "3273", -1);
 }
 
+/* Times the read model could not hold, or a grant that ends before it begins. */
+static void refuses_implausible_times(void **state) {
+    (void)state;
+    vk_access_event e = grant("P3273020201", "3273");
+    e.occurred_at = -300000000000000LL; /* year -7537 */
+    expect(VK_ACCESS_REFUSED, "INVALID_TIME", NULL, 0, &e, "3273", -1);
+    e.occurred_at = 1577836800000LL - 1; /* 2019-12-31T23:59:59.999Z */
+    expect(VK_ACCESS_REFUSED, "INVALID_TIME", NULL, 0, &e, "3273", -1);
+    e.occurred_at = 1577836800000LL;
+    expect(VK_ACCESS_APPLIED, "", NULL, 0, &e, "3273", -1);
+    e = grant("P3273020201", "3273");
+    e.has_valid_until = true;
+    e.valid_until = e.occurred_at;
+    expect(VK_ACCESS_REFUSED, "INVALID_VALID_UNTIL", NULL, 0, &e, "3273", -1);
+    e.valid_until = e.occurred_at + 1;
+    expect(VK_ACCESS_APPLIED, "", NULL, 0, &e, "3273", -1);
+}
+
 static void regrant_supersedes_and_revoke_needs_same_district(void **state) {
     (void)state;
     vk_grant g[2] = {active_grant("P3273010101", "3273"), active_grant("P3273020201", "3273")};
@@ -91,6 +109,7 @@ int main(void) {
         cmocka_unit_test(grants_within_own_district),
         cmocka_unit_test(refuses_grant_outside_district),
         cmocka_unit_test(refuses_unknown_facility_missing_actor_bad_district),
+        cmocka_unit_test(refuses_implausible_times),
         cmocka_unit_test(regrant_supersedes_and_revoke_needs_same_district),
         cmocka_unit_test(facility_district_pattern),
     };

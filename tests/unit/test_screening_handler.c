@@ -324,6 +324,8 @@ static void long_note_is_refused(void **state) {
     ht_expect_dead(&f->h, run(f, &r), "INVALID_NOTE", "note: 501 bytes", "at most 500");
     note[SCREENING_MAX_NOTE] = '\0';
     assert_int_equal(VK_OK, run(f, &r));
+    r.note = "demam \xE9 tinggi"; /* Latin-1, not UTF-8: the read model would refuse it */
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_NOTE", "note: not valid UTF-8");
 }
 
 static void bad_fields_are_refused(void **state) {

@@ -61,6 +61,7 @@ typedef struct req {
     int sex;                    /* -1 none, 0 L, 1 P */
     const char *source, *actor; /* the envelope: NULL source is "sisdmk-import" */
     int64_t occurred_at;        /* 0: NOW_MS */
+    const char *category;       /* NULL: "PERAWAT" */
 } req;
 
 static req good(void) {
@@ -76,7 +77,8 @@ static req good(void) {
                  1,
                  NULL,
                  NULL,
-                 0};
+                 0,
+                 NULL};
 }
 
 /* Encodes r and runs the handler on it. */
@@ -92,7 +94,7 @@ static vk_handled run(fixture *f, const req *r, vk_dead *dead) {
                vk_value_set_int(v, "birth_date", r->birth_date) |
                vk_value_set_opt_enum(v, "sex", r->sex) |
                vk_value_set_opt_str(v, "phone", r->phone) |
-               vk_value_set_opt_str(v, "category", "PERAWAT") |
+               vk_value_set_opt_str(v, "category", r->category ? r->category : "PERAWAT") |
                vk_value_set_opt_str(v, "facility_code", r->facility) |
                vk_value_set_opt_int(v, "scheduled_date", false, 0) |
                vk_value_set_enum(v, "origin", 0));
@@ -215,6 +217,18 @@ static void refuses_bad_fields(void **state) {
     r = good();
     r.birth_date = 20000; /* 2024: after "today" (2021-02-01) */
     expect_dead(f, &r, "INVALID_BIRTH_DATE", "birth_date");
+    /* Free text: valid UTF-8 and at most its length, never cut. */
+    char category[TICKET_MAX_CATEGORY + 2];
+    memset(category, 'A', sizeof category - 1);
+    category[sizeof category - 1] = '\0';
+    r = good();
+    r.category = category;
+    expect_dead(f, &r, "INVALID_CATEGORY", "category: 65 bytes, at most 64");
+    category[TICKET_MAX_CATEGORY] = '\0';
+    vk_dead dead;
+    assert_int_equal(VK_OK, run(f, &r, &dead));
+    r.category = "LANSIA \xC3";
+    expect_dead(f, &r, "INVALID_CATEGORY", "category: not valid UTF-8");
 }
 
 /* The envelope is checked at the edge: what the read model could not hold never leaves. */

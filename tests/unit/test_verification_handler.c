@@ -343,6 +343,14 @@ static void dead_letters_malformed(void **state) {
     r = correction();
     r.phone = "0812-ABC";
     ht_expect_dead(&f->h, run(f, &r), "INVALID_PHONE", "changes.phone:");
+    char reason[VERIF_MAX_REASON + 2];
+    memset(reason, 'x', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    r = correction();
+    r.reason = reason;
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_REASON", "reason: 501 bytes, at most 500");
+    r.reason = "salah \xFF";
+    ht_expect_dead(&f->h, run(f, &r), "INVALID_REASON", "reason: not valid UTF-8");
     r = correction();
     r.has_birth = true;
     r.birth = date(2021, 7, 2); /* the day after the request */
