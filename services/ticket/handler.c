@@ -53,7 +53,7 @@ void ticket_ctx_destroy(ticket_ctx *c) {
     if (!c)
         return;
     vk_stage_codec_close(&c->io);
-    memset(c->secret, 0, sizeof c->secret);
+    explicit_bzero(c->secret, sizeof c->secret); /* a memset before free may be elided */
     free(c);
 }
 

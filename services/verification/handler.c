@@ -92,7 +92,7 @@ void verif_ctx_destroy(verif_ctx *c) {
     if (c->access)
         vk_decoder_destroy(c->access);
     vk_grants_destroy(c->grants);
-    memset(c->secret, 0, sizeof c->secret);
+    explicit_bzero(c->secret, sizeof c->secret); /* a memset before free may be elided */
     free(c);
 }
 
