@@ -5,11 +5,16 @@
 
 #include "vk_log.h"
 #include "vk_schemas.h"
+#include "vk_time.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,28 +28,153 @@ static const char *const default_keys[] = {"connect_timeout",     "tcp_user_time
 static const char *const default_values[] = {"10", "30000", "1", "30", "10", "3"};
 #define N_DEFAULTS (sizeof default_keys / sizeof *default_keys)
 
+/* The program's statement timeout (vk_pg_set_statement_timeout), 0 for none. Set once before
+ * the first connection; only read afterwards, so threads may share it. */
+static int64_t statement_timeout_ms;
+
+/* How much longer than the statement timeout a call waits for its answer: the server cancels
+ * the statement itself at the timeout and its error needs a moment to come back; only a path
+ * that swallows everything goes past the margin. */
+#define ANSWER_MARGIN_MS 10000
+
+int vk_pg_set_statement_timeout(int64_t ms) {
+    if (ms < 0 || ms > INT32_MAX) /* the server's own range for statement_timeout */
+        return -1;
+    statement_timeout_ms = ms;
+    return 0;
+}
+
 static PGconn *connect_once(const char *conninfo) {
-    const char *keys[N_DEFAULTS + 2], *values[N_DEFAULTS + 2];
-    for (size_t i = 0; i < N_DEFAULTS; i++)
-        keys[i] = default_keys[i], values[i] = default_values[i];
-    keys[N_DEFAULTS] = "dbname", values[N_DEFAULTS] = conninfo; /* expanded: it may override */
-    keys[N_DEFAULTS + 1] = values[N_DEFAULTS + 1] = NULL;
+    const char *keys[N_DEFAULTS + 3], *values[N_DEFAULTS + 3];
+    char options[64];
+    size_t n = 0;
+    for (; n < N_DEFAULTS; n++)
+        keys[n] = default_keys[n], values[n] = default_values[n];
+    snprintf(options, sizeof options, "-c statement_timeout=%" PRId64, statement_timeout_ms);
+    keys[n] = "options", values[n++] = options;
+    keys[n] = "dbname", values[n++] = conninfo; /* expanded: it may override */
+    keys[n] = values[n] = NULL;
     return PQconnectdbParams(keys, values, 1);
 }
 
+/* ---- Waiting for an answer, with a deadline ----
+ *
+ * Every statement is sent asynchronously and its answer awaited with poll() on the connection's
+ * socket, the connection in libpq's nonblocking mode so that sending (a large COPY, a long
+ * statement) cannot block either. The deadline is what the server-side statement_timeout alone
+ * cannot give: a path that keeps the TCP connection open but forwards nothing (a proxy or NAT
+ * that lost its state; the kernel ACKs and answers keepalives, so tcp_user_timeout never fires)
+ * would hold a blocking PQexec for ever. At the deadline the socket is shut down, which libpq
+ * sees as a lost connection: PQstatus is CONNECTION_BAD and the caller reconnects as after a
+ * server restart. No PQcancel: it opens a new connection, into the same black hole. */
+
+typedef struct call {
+    const char *what; /* the SQL, for the log */
+    int64_t started;  /* vk_mono_ms() when it was sent */
+    int64_t deadline; /* vk_mono_ms() by which the answer must be in; 0: none */
+} call;
+
+/* The SQLSTATE and message of the last statement that failed with an error from the server;
+ * empty when the last call failed otherwise (no answer, a lost connection) or succeeded. */
+static _Thread_local char last_sqlstate[6], last_message[512];
+
+static call call_start(const char *what, int64_t timeout_ms) {
+    int64_t now = vk_mono_ms();
+    last_sqlstate[0] = last_message[0] = '\0';
+    return (call){what, now, timeout_ms > 0 ? now + timeout_ms + ANSWER_MARGIN_MS : 0};
+}
+
+/*
+ * Waits until libpq has sent all it holds and can hand over a result without blocking (or the
+ * connection broke: PQgetResult then says how). 0, or -1 at the deadline: logged once, and the
+ * connection shut down.
+ */
+static int wait_answer(PGconn *db, const call *c) {
+    for (;;) {
+        int unsent = PQflush(db);
+        if (unsent < 0 || PQstatus(db) == CONNECTION_BAD || (unsent == 0 && !PQisBusy(db)))
+            return 0;
+        int timeout = -1;
+        if (c->deadline) {
+            int64_t left = c->deadline - vk_mono_ms();
+            if (left <= 0) {
+                vk_error("msg=\"PostgreSQL did not answer\" sql=\"%.80s\" waited_ms=%" PRId64
+                         " statement_timeout_ms=%" PRId64 " action=\"closing the connection\"",
+                         c->what, vk_mono_ms() - c->started, statement_timeout_ms);
+                break;
+            }
+            timeout = left > INT_MAX ? INT_MAX : (int)left;
+        }
+        struct pollfd p = {.fd = PQsocket(db), .events = POLLIN | (unsent ? POLLOUT : 0)};
+        int ready = poll(&p, 1, timeout);
+        if (ready < 0 && errno != EINTR) {
+            vk_error("msg=\"cannot wait for PostgreSQL\" sql=\"%.80s\" error=\"%s\"", c->what,
+                     strerror(errno));
+            break;
+        }
+        if (ready > 0 && (p.revents & ~POLLOUT) && !PQconsumeInput(db))
+            return 0;
+    }
+    /* Both ways: nothing more is sent, and the next read sees end of file, so libpq drops the
+     * connection (this PQconsumeInput fails) and reports it as bad from now on. */
+    shutdown(PQsocket(db), SHUT_RDWR);
+    PQconsumeInput(db);
+    return -1;
+}
+
+/*
+ * The answer to what was sent, collected as PQexec collects it: the last result, or the first
+ * error; it stops at the start of a COPY (whose data the caller sends). 0 with *out (NULL when
+ * libpq had none to give), or -1 at the deadline (logged; nothing to clear).
+ */
+static int await_result(PGconn *db, const call *c, PGresult **out) {
+    PGresult *last = NULL, *r;
+    *out = NULL;
+    for (;;) {
+        if (wait_answer(db, c)) {
+            PQclear(last);
+            return -1;
+        }
+        if (!(r = PQgetResult(db)))
+            break;
+        ExecStatusType st = PQresultStatus(r);
+        bool stop = st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+                    PQstatus(db) == CONNECTION_BAD;
+        if (last && PQresultStatus(last) == PGRES_FATAL_ERROR)
+            PQclear(r); /* the first error is the one to report */
+        else
+            PQclear(last), last = r;
+        if (stop)
+            break;
+    }
+    *out = last;
+    return 0;
+}
+
 PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_atomic_t *stop) {
-    int64_t waited = 0, delay = 200;
+    /* Waited is counted on the clock: an attempt into a black hole takes connect_timeout or the
+     * deadline of SET TIME ZONE, far more than the pause between two. */
+    int64_t t0 = vk_mono_ms(), delay = 200;
     for (;;) {
         PGconn *db = connect_once(conninfo);
-        if (PQstatus(db) == CONNECTION_OK) {
-            PGresult *r = PQexec(db, "SET TIME ZONE 'UTC'");
+        const char *why = NULL;
+        /* Nonblocking: every wait goes through wait_answer, with its deadline. */
+        if (PQstatus(db) == CONNECTION_OK && PQsetnonblocking(db, 1) == 0) {
+            /* A connection that cannot answer this is no better than one that did not open. */
+            call c = call_start("SET TIME ZONE 'UTC'", statement_timeout_ms);
+            PGresult *r = NULL;
+            if (PQsendQuery(db, c.what) && await_result(db, &c, &r))
+                why = "no answer to SET TIME ZONE";
             PQclear(r);
-            return db;
+            if (PQstatus(db) == CONNECTION_OK)
+                return db;
         }
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", PQerrorMessage(db));
-        msg[strcspn(msg, "\n")] = '\0';
+        char line[512], msg[1024];
+        snprintf(line, sizeof line, "%s", why ? why : PQerrorMessage(db));
+        line[strcspn(line, "\n")] = '\0';
+        vk_log_quote(line, msg, sizeof msg); /* libpq quotes the host: "127.0.0.1" */
         PQfinish(db);
+        int64_t waited = vk_mono_ms() - t0;
         if (waited >= max_wait_ms || (stop && *stop)) {
             vk_error("msg=\"cannot connect to PostgreSQL\" error=\"%s\" waited_ms=%" PRId64, msg,
                      waited);
@@ -53,13 +183,22 @@ PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_at
         vk_warn("msg=\"PostgreSQL not reachable, retrying\" error=\"%s\" retry_in_ms=%" PRId64, msg,
                 delay);
         usleep((useconds_t)delay * 1000);
-        waited += delay;
         delay = delay * 2 > 5000 ? 5000 : delay * 2;
     }
 }
 
+void vk_pg_last_error(char *sqlstate, size_t sqlstate_len, char *message, size_t message_len) {
+    snprintf(sqlstate, sqlstate_len, "%s", last_sqlstate);
+    snprintf(message, message_len, "%s", last_message);
+}
+
 static void log_result_error(const char *what, PGconn *db, PGresult *r) {
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db);
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(last_sqlstate, sizeof last_sqlstate, "%s", state ? state : "");
+    snprintf(last_message, sizeof last_message, "%s", primary ? primary : msg ? msg : "");
+    last_message[strcspn(last_message, "\n")] = '\0';
     char one[1024];
     snprintf(one, sizeof one, "%s", msg ? msg : "");
     for (char *p = one; *p; p++)
@@ -68,8 +207,12 @@ static void log_result_error(const char *what, PGconn *db, PGresult *r) {
     vk_error("msg=\"PostgreSQL statement failed\" sql=\"%.80s\" error=\"%s\"", what, one);
 }
 
-int vk_pg_exec(PGconn *db, const char *sql) {
-    PGresult *r = PQexec(db, sql);
+/* vk_pg_exec with the statement timeout @p timeout_ms (client side) instead of the program's. */
+static int exec_within(PGconn *db, const char *sql, int64_t timeout_ms) {
+    call c = call_start(sql, timeout_ms);
+    PGresult *r = NULL;
+    if (PQsendQuery(db, sql) && await_result(db, &c, &r))
+        return -1;
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         log_result_error(sql, db, r);
@@ -80,9 +223,17 @@ int vk_pg_exec(PGconn *db, const char *sql) {
     return 0;
 }
 
-PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int nparams,
-                      const char *const *params) {
-    PGresult *r = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
+int vk_pg_exec(PGconn *db, const char *sql) {
+    return exec_within(db, sql, statement_timeout_ms);
+}
+
+static PGresult *query_within(PGconn *db, ExecStatusType expect, const char *sql, int nparams,
+                              const char *const *params, int64_t timeout_ms) {
+    call c = call_start(sql, timeout_ms);
+    PGresult *r = NULL;
+    if (PQsendQueryParams(db, sql, nparams, NULL, params, NULL, NULL, 0) &&
+        await_result(db, &c, &r))
+        return NULL;
     if (PQresultStatus(r) != expect) {
         log_result_error(sql, db, r);
         PQclear(r);
@@ -91,10 +242,19 @@ PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int np
     return r;
 }
 
+PGresult *vk_pg_query(PGconn *db, ExecStatusType expect, const char *sql, int nparams,
+                      const char *const *params) {
+    return query_within(db, expect, sql, nparams, params, statement_timeout_ms);
+}
+
 PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
                     const char *const *params) {
+    PGresult *r = NULL;
     if (stmt->on != db || stmt->backend_pid != PQbackendPID(db)) {
-        PGresult *r = PQprepare(db, stmt->name, stmt->sql, stmt->nparams, NULL);
+        call c = call_start(stmt->sql, statement_timeout_ms);
+        if (PQsendPrepare(db, stmt->name, stmt->sql, stmt->nparams, NULL) &&
+            await_result(db, &c, &r))
+            return NULL;
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             log_result_error(stmt->sql, db, r);
             PQclear(r);
@@ -104,7 +264,11 @@ PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
         stmt->on = db;
         stmt->backend_pid = PQbackendPID(db);
     }
-    PGresult *r = PQexecPrepared(db, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    call c = call_start(stmt->sql, statement_timeout_ms);
+    r = NULL;
+    if (PQsendQueryPrepared(db, stmt->name, stmt->nparams, params, NULL, NULL, 0) &&
+        await_result(db, &c, &r))
+        return NULL;
     if (PQresultStatus(r) != expect) {
         log_result_error(stmt->sql, db, r);
         PQclear(r);
@@ -113,30 +277,44 @@ PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
     return r;
 }
 
+/* One deadline for the whole COPY, as the server's statement_timeout counts it: from the
+ * statement to its last row. */
 int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data) {
-    PGresult *r = PQexec(db, copy_sql);
+    call c = call_start(copy_sql, statement_timeout_ms);
+    PGresult *r = NULL;
+    if (PQsendQuery(db, copy_sql) && await_result(db, &c, &r))
+        return -1;
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         log_result_error(copy_sql, db, r);
         PQclear(r);
         return -1;
     }
     PQclear(r);
-    /* libpq buffers; hand it the data in large slices. */
+    /* libpq buffers; hand it the data in large slices. In COPY IN libpq is not busy, so
+     * wait_answer returns as soon as a slice is sent. */
     size_t off = 0;
     while (off < data->len) {
         size_t n = data->len - off > (1u << 20) ? (1u << 20) : data->len - off;
+        /* Each slice is sent before the next is queued, so libpq's buffer is empty here and
+         * 0 ("buffer full") would only mean it cannot grow: a failure like any other. */
         if (PQputCopyData(db, (const char *)data->data + off, (int)n) != 1) {
             log_result_error(copy_sql, db, NULL);
             return -1;
         }
         off += n;
+        if (wait_answer(db, &c))
+            return -1;
     }
     if (PQputCopyEnd(db, NULL) != 1) {
         log_result_error(copy_sql, db, NULL);
         return -1;
     }
     int rc = 0;
-    while ((r = PQgetResult(db)) != NULL) {
+    for (;;) {
+        if (wait_answer(db, &c))
+            return -1;
+        if (!(r = PQgetResult(db)))
+            break;
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             log_result_error(copy_sql, db, r);
             rc = -1;
@@ -156,17 +334,26 @@ void vk_pg_array_elem(vk_buf *b, const char *s) {
     vk_buf_append(b, "\"", 1);
 }
 
+/*
+ * Migrations run without a time limit on either side: on a full read model one may take many
+ * minutes, and so may waiting for the lock while another projector applies it. The session's
+ * statement_timeout is lifted for the duration and RESET after, back to the connection's own
+ * (its startup options). A black hole during a migration is then not noticed by a deadline;
+ * connecting is still bounded, and a migration is watched by whoever deploys it.
+ */
 int vk_pg_migrate(PGconn *db) {
-    if (vk_pg_exec(db,
-                   "CREATE TABLE IF NOT EXISTS schema_migration ("
-                   " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())") ||
-        vk_pg_exec(db, "SELECT pg_advisory_lock(7305202101)"))
+    if (exec_within(db, "SET statement_timeout = 0", 0) ||
+        exec_within(db,
+                    "CREATE TABLE IF NOT EXISTS schema_migration ("
+                    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    0) ||
+        exec_within(db, "SELECT pg_advisory_lock(7305202101)", 0))
         return -1;
     int rc = 0;
     for (const vk_embedded_schema *m = vk_embedded_migrations; m->file && rc == 0; m++) {
         const char *params[1] = {m->file};
-        PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
-                                  "SELECT 1 FROM schema_migration WHERE version = $1", 1, params);
+        PGresult *r = query_within(
+            db, PGRES_TUPLES_OK, "SELECT 1 FROM schema_migration WHERE version = $1", 1, params, 0);
         if (!r) {
             rc = -1;
             break;
@@ -176,19 +363,21 @@ int vk_pg_migrate(PGconn *db) {
         if (done)
             continue;
         vk_info("msg=\"applying migration\" version=%s", m->file);
-        if (vk_pg_exec(db, "BEGIN") || vk_pg_exec(db, m->json)) {
-            vk_pg_exec(db, "ROLLBACK");
+        if (exec_within(db, "BEGIN", 0) || exec_within(db, m->json, 0)) {
+            exec_within(db, "ROLLBACK", 0);
             rc = -1;
             break;
         }
-        r = vk_pg_query(db, PGRES_COMMAND_OK, "INSERT INTO schema_migration (version) VALUES ($1)",
-                        1, params);
-        if (!r || vk_pg_exec(db, "COMMIT")) {
-            vk_pg_exec(db, "ROLLBACK");
+        r = query_within(db, PGRES_COMMAND_OK, "INSERT INTO schema_migration (version) VALUES ($1)",
+                         1, params, 0);
+        if (!r || exec_within(db, "COMMIT", 0)) {
+            exec_within(db, "ROLLBACK", 0);
             rc = -1;
         }
         PQclear(r);
     }
-    vk_pg_exec(db, "SELECT pg_advisory_unlock(7305202101)");
+    exec_within(db, "SELECT pg_advisory_unlock(7305202101)", 0);
+    if (exec_within(db, "RESET statement_timeout", 0))
+        rc = -1;
     return rc;
 }

@@ -4,6 +4,17 @@
  *
  * Everything goes through libpq directly: the read model's write path is a handful of
  * set-based statements per batch, so no abstraction layer earns its keep.
+ *
+ * Time limits. A program sets its statement timeout once, before connecting
+ * (vk_pg_set_statement_timeout; the programs' key is pg.statement.timeout.ms). It holds on both
+ * sides: every connection starts with `options=-c statement_timeout=<ms>`, so the server
+ * cancels a statement that runs longer, and every call below waits for its answer at most the
+ * timeout plus 10 s. A call that gets no answer by then (a proxy or NAT that keeps the TCP
+ * connection open but forwards nothing: no server-side timeout and no TCP timeout fires) logs
+ * `msg="PostgreSQL did not answer"`, shuts the connection down and fails; PQstatus is then
+ * CONNECTION_BAD and the caller reconnects. 0 (the default) is no limit on either side.
+ * Connections are in libpq's nonblocking mode so that sending has the deadline too; PQexec on
+ * them still works, without one.
  */
 #ifndef VK_PG_H
 #define VK_PG_H
@@ -18,11 +29,34 @@
 #include <stdint.h>
 
 /**
+ * @brief Sets the statement timeout of every connection opened afterwards and of every call
+ * (see the top of this file): 0 for none, else 1 to INT32_MAX ms. Call it once, at setup,
+ * before the first vk_pg_connect and before any thread uses PostgreSQL. A conninfo that gives
+ * its own `options` replaces the server-side setting (libpq takes the last), not the client's
+ * deadline. Returns 0, or -1 for a value out of range.
+ */
+int vk_pg_set_statement_timeout(int64_t ms);
+
+/** The pg.statement.timeout.ms entry of a program's vk_config_doc table: its default @p def and
+ *  a word on what follows or why (@p note, in the help), and what to say when the value is
+ *  refused. */
+#define VK_PG_STATEMENT_TIMEOUT_KEY(def, note)                                                     \
+    {                                                                                              \
+        "pg.statement.timeout.ms", def,                                                            \
+            "ms a statement may run: PostgreSQL cancels it, and 10 s more without an answer "      \
+            "drops the "                                                                           \
+            "connection" note "; 0: no limit"                                                      \
+    }
+#define VK_PG_STATEMENT_TIMEOUT_RANGE "pg.statement.timeout.ms must be 0 (no limit) to 2147483647"
+
+/**
  * @brief Connects, retrying with exponential backoff (0.2 s doubling to 5 s) for at most
  * @p max_wait_ms (or until *@p stop is set). Returns the connection or NULL (logged).
  * Unless @p conninfo says otherwise: connect_timeout=10 (s), tcp_user_timeout=30000 (ms),
  * keepalives after 30 s idle, every 10 s, 3 lost probes — so a silent network partition is
- * noticed within about a minute instead of the kernel's two hours.
+ * noticed within about a minute instead of the kernel's two hours — and the statement timeout.
+ * A connection that does not answer its first statement (SET TIME ZONE 'UTC') in time counts as
+ * a failed attempt.
  */
 PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_atomic_t *stop);
 
@@ -61,9 +95,18 @@ int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data);
 void vk_pg_array_elem(vk_buf *b, const char *s);
 
 /**
+ * @brief Why the last failed call of this thread failed, when the server said: its SQLSTATE
+ * (e.g. "22021") and primary message. Both empty when the last call succeeded or failed without
+ * an answer (the deadline, a lost connection) — the caller tells a refused value from a broken
+ * path by the SQLSTATE's class.
+ */
+void vk_pg_last_error(char *sqlstate, size_t sqlstate_len, char *message, size_t message_len);
+
+/**
  * @brief Brings the schema up to date: creates schema_migration, then applies, each in its own
  * transaction, every embedded migration not yet recorded, in file-name order, under an advisory
- * lock so two starting projectors do not race. Returns 0, or -1 (logged).
+ * lock so two starting projectors do not race. Runs without the statement timeout, on either
+ * side (a migration may take minutes). Returns 0, or -1 (logged).
  */
 int vk_pg_migrate(PGconn *db);
 

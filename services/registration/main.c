@@ -11,6 +11,7 @@
 #include "resolver.h"
 #include "vk_config.h"
 #include "vk_log.h"
+#include "vk_pg.h"
 #include "vk_service.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static const vk_config_doc keys[] = {
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG; required)"},
     {"ticket.cache.max", "100000", "tickets resolved to a NIK kept in memory (emptied when full)"},
     {"pg.retry.ms", "5000", "how long a lookup tries to reconnect before the batch is retried"},
+    VK_PG_STATEMENT_TIMEOUT_KEY("5000", " (the batch is retried)"),
     VK_STAGE_KEYS("vaksin-registration"),
 };
 
@@ -31,6 +33,7 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
     const char *conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     long long cache_max = vk_config_get_int(cfg, "ticket.cache.max", 100000);
     long long retry_ms = vk_config_get_int(cfg, "pg.retry.ms", 5000);
+    long long timeout_ms = vk_config_get_int(cfg, "pg.statement.timeout.ms", 5000);
     *bad_config = true;
     if (!conninfo || !*conninfo) {
         snprintf(err, errlen,
@@ -40,6 +43,10 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
     }
     if (cache_max < 0 || retry_ms < 0) {
         snprintf(err, errlen, "ticket.cache.max and pg.retry.ms must not be negative");
+        return NULL;
+    }
+    if (vk_pg_set_statement_timeout(timeout_ms)) {
+        snprintf(err, errlen, "%s", VK_PG_STATEMENT_TIMEOUT_RANGE);
         return NULL;
     }
     *bad_config = false;

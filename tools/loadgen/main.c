@@ -69,6 +69,7 @@
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "the read model to poll (or VAKSIN_PG)"},
+    VK_PG_STATEMENT_TIMEOUT_KEY("0", ""),
     {"flush.timeout.ms", "60000", "how long to wait for the last delivery reports"},
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
@@ -464,6 +465,11 @@ int main(int argc, char **argv) {
     g.conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     if (!g.conninfo) {
         fprintf(stderr, "%s: pg.conninfo (or VAKSIN_PG) is required\n", program.name);
+        vk_config_destroy(cfg);
+        return 2;
+    }
+    if (vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 0))) {
+        fprintf(stderr, "%s: " VK_PG_STATEMENT_TIMEOUT_RANGE "\n", program.name);
         vk_config_destroy(cfg);
         return 2;
     }

@@ -34,6 +34,8 @@
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG)"},
+    VK_PG_STATEMENT_TIMEOUT_KEY(
+        "0", " (none by default: a rebuild and its comparison run long statements)"),
     {"group.id", "vaksin-projector", "the live projector's group (the key of its stored offsets)"},
     {"batch.max", "5000", "events per database transaction at most"},
     {"vaccines.file", NULL, "vaccine catalog CSV, as given to the projector; default: built in"},
@@ -370,11 +372,14 @@ int main(int argc, char **argv) {
         vk_config_destroy(cfg);
         return EXIT_USAGE;
     }
+    bool bad_timeout =
+        vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 0)) != 0;
     if ((from_arg && vk_pos_parse(from_arg, &from, err, sizeof err)) || !conninfo ||
-        from.kind == VK_POS_END) {
+        from.kind == VK_POS_END || bad_timeout) {
         fprintf(stderr, "vaksin-rebuild: %s\n",
                 !conninfo                 ? "pg.conninfo is required (VAKSIN_PG)"
                 : from.kind == VK_POS_END ? "--from end would replay nothing"
+                : bad_timeout             ? VK_PG_STATEMENT_TIMEOUT_RANGE
                                           : err);
         vk_config_destroy(cfg);
         return EXIT_USAGE;

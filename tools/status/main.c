@@ -24,6 +24,7 @@
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "read model (or VAKSIN_PG); without it the projector is not checked"},
+    VK_PG_STATEMENT_TIMEOUT_KEY("0", ""),
     {"projector.group", "vaksin-projector", "the projector's group id"},
     {NULL, NULL, NULL},
 };
@@ -256,6 +257,11 @@ int main(int argc, char **argv) {
         return rc > 0 ? 0 : 2;
     }
     int wait_s = wait ? atoi(wait) : -1;
+    if (vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 0))) {
+        fprintf(stderr, "vaksin-status: " VK_PG_STATEMENT_TIMEOUT_RANGE "\n");
+        vk_config_destroy(cfg);
+        return 2;
+    }
     vk_log_init("vaksin-status", VK_LOG_WARN);
     const char *conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     PGconn *db = conninfo ? vk_pg_connect(conninfo, 10000, NULL) : NULL;

@@ -34,6 +34,7 @@ static const vk_config_doc keys[] = {
     {"pg.conninfo", NULL,
      "read model (or VAKSIN_PG): outcomes, and event_log for events gone from the topics; "
      "without it outcomes are unknown"},
+    VK_PG_STATEMENT_TIMEOUT_KEY("0", " (none by default: an audit may read much of event_log)"),
     {"projector.group", "vaksin-projector",
      "the projector's group id (its offsets say what is "
      "not yet projected)"},
@@ -149,6 +150,9 @@ int main(int argc, char **argv) {
         rc = EXIT_USAGE;
     } else if (from && vk_pos_parse(from, &r.from, err, sizeof err)) {
         fprintf(stderr, "vaksin-trail: --from: %s\n", err);
+        rc = EXIT_USAGE;
+    } else if (vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 0))) {
+        fprintf(stderr, "vaksin-trail: " VK_PG_STATEMENT_TIMEOUT_RANGE "\n");
         rc = EXIT_USAGE;
     } else if (!(r.t = trail_new(argv[first]))) {
         rc = EXIT_FAILED;
