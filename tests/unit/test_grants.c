@@ -352,7 +352,7 @@ static vk_grants_outcome apply_id(fx *f, vk_access_action action, const char *us
  * store keeps a week of each officer's history, not 300 days of it, and still decides. */
 static void history_is_bounded(void **state) {
     fx *f = *state;
-    char id[37], user[16], code[32];
+    char id[48], user[16], code[32];
     long next = 1000;
     for (int d = 0; d < 300; d++)
         for (int u = 0; u < 100; u++) {
