@@ -56,6 +56,7 @@ struct projector {
     batch b;
     vk_strmap *seen;
     projector_stats stats;
+    char fail_sqlstate[6], fail_message[512]; /* why the last transaction failed */
 };
 
 projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char *group,
@@ -554,14 +555,26 @@ static void count(projector *p) {
     }
 }
 
-int projector_flush(projector *p, PGconn *db, bool *stale) {
+/* Remembers why the transaction failed, before ROLLBACK clears it: for projector_isolate. */
+static void note_failure(projector *p) {
+    vk_pg_last_error(p->fail_sqlstate, sizeof p->fail_sqlstate, p->fail_message,
+                     sizeof p->fail_message);
+}
+
+/*
+ * One transaction over the first p->b.n events (projector_isolate narrows b.n): offsets, load,
+ * decide, write, commit. 0 (committed, or *stale and rolled back), or -1 (rolled back, the
+ * reason in fail_sqlstate and fail_message). The events stay in the batch either way.
+ */
+static int apply_events(projector *p, PGconn *db, bool *stale) {
     *stale = false;
-    if (p->b.n == 0)
-        return 0;
+    p->fail_sqlstate[0] = p->fail_message[0] = '\0';
     reset_batch_state(p);
     int64_t t0 = vk_mono_ms(), t1 = t0, t2 = t0, t3 = t0;
-    if (vk_pg_exec(db, "BEGIN"))
+    if (vk_pg_exec(db, "BEGIN")) {
+        note_failure(p);
         return -1;
+    }
     int rc = check_and_store_offsets(p, db, stale);
     if (rc == 0 && !*stale)
         rc = load(p, db);
@@ -573,18 +586,154 @@ int projector_flush(projector *p, PGconn *db, bool *stale) {
         t3 = vk_mono_ms();
     }
     if (rc || *stale) {
+        if (rc)
+            note_failure(p);
         vk_pg_exec(db, "ROLLBACK");
         memset(p->staged_pid, 0, sizeof p->staged_pid); /* this transaction's staging is gone */
         return rc;
     }
-    if (vk_pg_exec(db, "COMMIT"))
+    if (vk_pg_exec(db, "COMMIT")) {
+        note_failure(p);
         return -1;
+    }
     p->stats.ms_load += t1 - t0;
     p->stats.ms_decide += t2 - t1;
     p->stats.ms_write += t3 - t2;
     p->stats.ms_commit += vk_mono_ms() - t3;
     count(p);
-    projector_discard(p);
+    return 0;
+}
+
+/* Drops the first @p k events of the batch (applied, or quarantined). */
+static void drop_first(projector *p, int k) {
+    for (int i = 0; i < k; i++) {
+        pevent *e = &p->b.ev[i];
+        rd_kafka_message_destroy(e->m);
+        if (e->fam && e->fam->release)
+            e->fam->release(e);
+    }
+    memmove(p->b.ev, p->b.ev + k, (size_t)(p->b.n - k) * sizeof *p->b.ev);
+    p->b.n -= k;
+}
+
+int projector_flush(projector *p, PGconn *db, bool *stale) {
+    *stale = false;
+    if (p->b.n == 0)
+        return 0;
+    int rc = apply_events(p, db, stale);
+    if (rc == 0 && !*stale)
+        projector_discard(p);
+    return rc;
+}
+
+bool projector_failed_on_data(const projector *p) {
+    /* Data exceptions (22: invalid byte sequence, value out of range, …), integrity constraint
+     * violations (23) and program limits (54: a row or index entry too large) come from what
+     * an event holds: the same event fails the same way however often it is tried. Everything
+     * else — the connection (08), resources (53), the server shutting down (57), a statement
+     * timeout (57014), serialization (40) — passes, or is a bug to fix, not an event to set
+     * aside. */
+    const char *c = p->fail_sqlstate;
+    return strncmp(c, "22", 2) == 0 || strncmp(c, "23", 2) == 0 || strncmp(c, "54", 2) == 0;
+}
+
+/* Hex for a bytea parameter in text format ("\x…"), into @p b (NUL-terminated). */
+static void bytea_hex(vk_buf *b, const void *data, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    vk_buf_reset(b);
+    vk_buf_append(b, "\\x", 2);
+    const unsigned char *s = data;
+    for (size_t i = 0; i < len; i++) {
+        char two[2] = {hex[s[i] >> 4], hex[s[i] & 15]};
+        vk_buf_append(b, two, 2);
+    }
+    vk_buf_append(b, "", 1);
+}
+
+/* Sets the batch's first event aside: its offset stored past it and a quarantine row, in one
+ * transaction. 0, or -1 (logged; nothing changed). */
+static int quarantine_first(projector *p, PGconn *db, bool *stale) {
+    const pevent *e = &p->b.ev[0];
+    const rd_kafka_message_t *m = e->m;
+    int n = p->b.n;
+    p->b.n = 1;
+    char sqlstate[sizeof p->fail_sqlstate], why[sizeof p->fail_message];
+    memcpy(sqlstate, p->fail_sqlstate, sizeof sqlstate);
+    memcpy(why, p->fail_message, sizeof why);
+    int rc = vk_pg_exec(db, "BEGIN") ? -1 : check_and_store_offsets(p, db, stale);
+    p->b.n = n;
+    vk_buf key = VK_BUF_INIT, value = VK_BUF_INIT;
+    if (rc == 0 && !*stale) {
+        char part[16], off[24];
+        snprintf(part, sizeof part, "%" PRId32, m->partition);
+        snprintf(off, sizeof off, "%" PRId64, m->offset);
+        bytea_hex(&value, m->payload, m->len);
+        if (m->key)
+            bytea_hex(&key, m->key, m->key_len);
+        const char *params[9] = {p->group,
+                                 rd_kafka_topic_name(m->rkt),
+                                 part,
+                                 off,
+                                 e->event_id[0] ? e->event_id : NULL,
+                                 m->key ? (const char *)key.data : NULL,
+                                 (const char *)value.data,
+                                 sqlstate[0] ? sqlstate : "?",
+                                 why[0] ? why : "unknown error"};
+        PGresult *r = vk_pg_query(
+            db, PGRES_COMMAND_OK,
+            "INSERT INTO quarantine (consumer_group, topic, partition, \"offset\", event_id,"
+            " message_key, message_value, sqlstate, error)"
+            " VALUES ($1, $2, $3::int, $4::bigint, $5, $6::bytea, $7::bytea, $8, $9)"
+            " ON CONFLICT DO NOTHING",
+            9, params);
+        rc = r ? 0 : -1;
+        PQclear(r);
+    }
+    vk_buf_free(&key);
+    vk_buf_free(&value);
+    if (rc || *stale || vk_pg_exec(db, "COMMIT")) {
+        vk_pg_exec(db, "ROLLBACK");
+        return *stale ? 0 : -1;
+    }
+    char q[1100];
+    vk_error("msg=\"event quarantined\" topic=%s partition=%" PRId32 " offset=%" PRId64
+             " event_id=%s sqlstate=%s error=\"%s\"",
+             rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+             e->event_id[0] ? e->event_id : "-", sqlstate, vk_log_quote(why, q, sizeof q));
+    p->stats.quarantined++;
+    drop_first(p, 1);
+    return 0;
+}
+
+int projector_isolate(projector *p, PGconn *db, bool *stale) {
+    *stale = false;
+    int w = (p->b.n + 1) / 2; /* the whole batch has just failed */
+    while (p->b.n > 0) {
+        int n = p->b.n;
+        if (w > n)
+            w = n;
+        p->b.n = w;
+        int rc = apply_events(p, db, stale);
+        p->b.n = n;
+        if (*stale)
+            return 0;
+        if (rc == 0) {
+            drop_first(p, w); /* committed */
+            w = p->b.n;       /* and the rest may well pass whole */
+            continue;
+        }
+        if (!projector_failed_on_data(p))
+            return -1;
+        if (w > 1) {
+            w /= 2;
+            continue;
+        }
+        if (quarantine_first(p, db, stale))
+            return -1;
+        if (*stale)
+            return 0;
+        w = p->b.n;
+    }
     return 0;
 }
 

@@ -20,6 +20,7 @@ typedef struct projector projector;
 
 typedef struct projector_stats {
     uint64_t events, applied, unchanged, rejected, duplicates, undecodable, batches;
+    uint64_t quarantined; /* events set aside by projector_isolate */
     /* Cumulative milliseconds per phase of projector_flush: where a batch's time goes. */
     int64_t ms_decode, ms_load, ms_decide, ms_write, ms_commit;
 } projector_stats;
@@ -41,6 +42,21 @@ int projector_pending(const projector *p);
  * the stored offsets. -1 on a database error (logged): the batch is kept, retry after reconnect.
  */
 int projector_flush(projector *p, PGconn *db, bool *stale);
+
+/** @brief Whether the last failed transaction failed on what an event holds (SQLSTATE classes
+ *  22, 23, 54), not on the connection or the server: then projector_isolate, not a retry. */
+bool projector_failed_on_data(const projector *p);
+
+/**
+ * @brief After projector_flush failed on data: finds the events the batch fails on by bisecting
+ * it (a prefix that passes is committed, one that fails is halved), applies everything else in
+ * log order, and quarantines each offender — its offset stored past it and a row in
+ * `quarantine` with the original bytes, topic, partition, offset and the database's error, in
+ * one transaction. Transactions: about log2(batch) per offender. Returns 0 with the batch empty
+ * (or *@p stale, as projector_flush), or -1 when a try failed for another reason (the caller
+ * reconnects and resumes, as after any failure).
+ */
+int projector_isolate(projector *p, PGconn *db, bool *stale);
 
 /** @brief Drops the open batch without writing (after a lost assignment or stale batch). */
 void projector_discard(projector *p);

@@ -30,6 +30,8 @@
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG)"},
+    VK_PG_STATEMENT_TIMEOUT_KEY("60000", " (then it reconnects and resumes from the stored offsets;"
+                                         " migrations have no limit)"),
     {"group.id", "vaksin-projector", "consumer group (also the key of its stored offsets)"},
     {"batch.max", "2000",
      "events per database transaction at most (each costs ~5 KB while the batch is open)"},
@@ -123,6 +125,18 @@ static void flush(app *a) {
                 resume_from_stored(a);
             vk_debug("msg=\"batch applied\" ms=%" PRId64, vk_mono_ms() - t0);
             return;
+        }
+        if (!vk_stop && PQstatus(a->db) == CONNECTION_OK && projector_failed_on_data(a->proj)) {
+            /* A value the database refuses fails this batch however often it is retried: set
+             * the offending events aside and apply the rest (projector_isolate). */
+            vk_warn("msg=\"batch refused by the database; isolating the events it fails on\""
+                    " events=%d",
+                    projector_pending(a->proj));
+            if (projector_isolate(a->proj, a->db, &stale) == 0) {
+                if (stale)
+                    resume_from_stored(a);
+                return;
+            }
         }
         if (vk_stop) {
             vk_warn("msg=\"stopping with an unapplied batch; it will be consumed again\"");
@@ -238,9 +252,10 @@ static void log_metrics(app *a) {
     vk_info("msg=metrics events=%" PRIu64 " applied=%" PRIu64 " unchanged=%" PRIu64
             " rejected=%" PRIu64 " duplicates=%" PRIu64 " undecodable=%" PRIu64 " batches=%" PRIu64
             " ms_decode=%" PRId64 " ms_load=%" PRId64 " ms_decide=%" PRId64 " ms_write=%" PRId64
-            " ms_commit=%" PRId64,
+            " ms_commit=%" PRId64 " quarantined=%" PRIu64,
             s->events, s->applied, s->unchanged, s->rejected, s->duplicates, s->undecodable,
-            s->batches, s->ms_decode, s->ms_load, s->ms_decide, s->ms_write, s->ms_commit);
+            s->batches, s->ms_decode, s->ms_load, s->ms_decide, s->ms_write, s->ms_commit,
+            s->quarantined);
 }
 
 static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t metrics_ms) {
@@ -299,6 +314,11 @@ int main(int argc, char **argv) {
     app a = {.cfg = cfg, .conninfo = vk_config_get(cfg, "pg.conninfo", NULL)};
     if (!a.conninfo) {
         vk_error("msg=\"pg.conninfo is required (VAKSIN_PG)\"");
+        vk_config_destroy(cfg);
+        return 2;
+    }
+    if (vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 60000))) {
+        vk_error("msg=\"" VK_PG_STATEMENT_TIMEOUT_RANGE "\"");
         vk_config_destroy(cfg);
         return 2;
     }
