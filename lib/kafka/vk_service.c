@@ -135,6 +135,7 @@ typedef struct loop {
      * noted by dr_cb or produce; output.failures.max aborted batches in a row with one stop
      * the service. Aborts back off (equal jitter, 100 ms doubling to 30 s) until a commit. */
     size_t dead_value_max;
+    size_t output_max; /* the producer's message.max.bytes, less a record's overhead */
     int failures_max, failed_batches, abort_streak;
     rd_kafka_resp_err_t failed_err;
     char failed_topic[256];
@@ -465,6 +466,17 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 
 /* Runs the handler on one message and produces what it returns. 0, -1 to abort, or 1 when the
  * handler deferred the message (until l->outs.defer_until; nothing produced or counted). */
+/* An output the producer would refuse as too large, or NULL. Checked before anything of the
+ * message is produced, so that its input becomes a dead letter (OUTPUT_TOO_LARGE) instead of a
+ * transaction that aborts on every try: an output is derived from the input, so the same input
+ * would make it again. */
+static const vk_output *too_large(const loop *l) {
+    for (size_t i = 0; i < l->outs.n; i++)
+        if (l->outs.items[i].key.len + l->outs.items[i].value.len > l->output_max)
+            return &l->outs.items[i];
+    return NULL;
+}
+
 static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     vk_dead dead;
     memset(&dead, 0, sizeof dead);
@@ -474,6 +486,12 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
         return -1;
     if (h == VK_DEFER)
         return 1;
+    const vk_output *big = h == VK_OK ? too_large(l) : NULL;
+    if (big)
+        h = vk_refuse(&dead, "OUTPUT_TOO_LARGE",
+                      "its output to %s would be %zu bytes, more than the %zu a message may hold "
+                      "(message.max.bytes)",
+                      big->topic, big->key.len + big->value.len, l->output_max);
     if (h == VK_DEAD) {
         char err[256];
         vk_outputs_reset(&l->outs); /* a refused input produces nothing but its dead letter */
@@ -659,6 +677,15 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     l.cfg = cfg;
     l.commit_after_txn = vk_config_get_bool(cfg, "commit.after.txn", false);
     l.dead_value_max = (size_t)vk_config_get_int(cfg, "dead.value.max.bytes", 262144);
+    /* The producer's message.max.bytes (librdkafka's default 1,000,000), less room for a
+     * record's framing; a dead letter's value is cut to fit beside its context (reason, topic,
+     * key), so that it always fits too. */
+    long long max_bytes =
+        vk_config_get_int(cfg, "kafka.producer.message.max.bytes",
+                          vk_config_get_int(cfg, "kafka.message.max.bytes", 1000000));
+    l.output_max = (size_t)(max_bytes - (max_bytes / 4 < 1024 ? max_bytes / 4 : 1024));
+    if (l.dead_value_max + 2048 > l.output_max)
+        l.dead_value_max = l.output_max > 4096 ? l.output_max - 2048 : l.output_max / 2;
     l.failures_max = (int)vk_config_get_int(cfg, "output.failures.max", 5);
     if (l.failures_max < 1)
         l.failures_max = 1;
