@@ -10,6 +10,8 @@
 
 #include "vk_backoff.h"
 #include "vk_handler.h"
+#include "vk_httpd.h"
+#include "vk_metrics.h"
 #include "vk_log.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
@@ -112,6 +114,47 @@ typedef struct paused {
     int64_t until;
 } paused;
 
+/* Counts by a short key (a topic, a reason code) within one transaction, added to the metrics
+ * when it commits: the metrics count what was committed, not what was tried. */
+#define TALLY_MAX 32
+typedef struct tally {
+    struct {
+        char key[64];
+        uint64_t n;
+    } k[TALLY_MAX];
+    int n;
+} tally;
+
+static void tally_add(tally *t, const char *key, uint64_t by) {
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->k[i].key, key) == 0) {
+            t->k[i].n += by;
+            return;
+        }
+    if (t->n == TALLY_MAX) /* more distinct keys than a service has: fold into the last */
+        key = "other";
+    else
+        t->n++;
+    snprintf(t->k[t->n - 1].key, sizeof t->k[0].key, "%s", key);
+    t->k[t->n - 1].n += by;
+}
+
+static void tally_flush(tally *t, vk_metric *m) {
+    for (int i = 0; i < t->n; i++)
+        vk_metric_inc(m, t->k[i].key, (double)t->k[i].n);
+    memset(t, 0, sizeof *t);
+}
+
+/* The service's metrics (GET /metrics) and its endpoint. */
+typedef struct ops {
+    vk_metrics *reg;
+    vk_httpd *http;
+    vk_metric *events_in, *events_out, *dead, *txns, *batch_s, *commit_s, *lag, *assigned, *ready;
+    tally in, out, dead_codes;
+    int64_t next_gauges;
+    int64_t ready_lag_max;
+} ops;
+
 typedef struct loop {
     const vk_service *svc;
     const vk_config *cfg;
@@ -136,6 +179,7 @@ typedef struct loop {
      * the service. Aborts back off (equal jitter, 100 ms doubling to 30 s) until a commit. */
     size_t dead_value_max;
     size_t output_max; /* the producer's message.max.bytes, less a record's overhead */
+    ops ops;
     int failures_max, failed_batches, abort_streak;
     rd_kafka_resp_err_t failed_err;
     char failed_topic[256];
@@ -257,6 +301,10 @@ static void txn_begin(loop *l) {
 static void txn_abort(loop *l, const char *why) {
     vk_warn("msg=\"aborting transaction\" reason=\"%s\" messages=%d", why, l->batch_n);
     l->n_aborts++;
+    vk_metric_inc(l->ops.txns, "aborted", 1);
+    memset(&l->ops.in, 0, sizeof l->ops.in);
+    memset(&l->ops.out, 0, sizeof l->ops.out);
+    memset(&l->ops.dead_codes, 0, sizeof l->ops.dead_codes);
     l->n_dead_batch = 0; /* not delivered: they come again with the redelivered input */
     if (l->svc->discard) /* the batch is redelivered: drop its pending work */
         l->svc->discard(l->svc->ctx);
@@ -375,6 +423,12 @@ static int txn_commit(loop *l) {
     int64_t took = vk_mono_ms() - t0;
     if (took > l->batch_ms_max)
         l->batch_ms_max = took;
+    vk_metric_inc(l->ops.txns, "committed", 1);
+    vk_metric_observe(l->ops.commit_s, NULL, (double)took / 1000);
+    vk_metric_observe(l->ops.batch_s, NULL, (double)(vk_mono_ms() - l->batch_started) / 1000);
+    tally_flush(&l->ops.in, l->ops.events_in);
+    tally_flush(&l->ops.out, l->ops.events_out);
+    tally_flush(&l->ops.dead_codes, l->ops.dead);
     vk_debug("msg=committed messages=%d commit_ms=%" PRId64, l->batch_n, took);
     return 1;
 }
@@ -509,8 +563,14 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     }
     if (produce_outputs(l))
         return -1;
-    if (h == VK_OK)
+    if (h == VK_OK) {
         l->n_out += l->outs.n;
+        for (size_t i = 0; i < l->outs.n; i++)
+            tally_add(&l->ops.out, l->outs.items[i].topic, 1);
+    } else {
+        tally_add(&l->ops.dead_codes, dead.code, 1);
+    }
+    tally_add(&l->ops.in, rd_kafka_topic_name(m->rkt), 1);
     l->n_in++;
     l->batch_n++;
     return 0;
@@ -630,6 +690,105 @@ static void loop_metrics(loop *l) {
     l->batch_ms_max = 0;
 }
 
+/* The metric families every service has, and its endpoint on metrics.listen. -1 when the
+ * endpoint cannot start (a wrong address is a configuration error, not something to run
+ * without). */
+static int ops_setup(loop *l) {
+    ops *o = &l->ops;
+    const double *lat = vk_metrics_latency_buckets;
+    int nlat = vk_metrics_latency_buckets_n;
+    o->ready_lag_max = vk_config_get_int(l->cfg, "ready.lag.max", 1000);
+    if (!(o->reg = vk_metrics_new()))
+        return -1;
+    o->events_in =
+        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_events_in_total",
+                       "Input messages handled in committed transactions.", "topic", NULL, 0);
+    o->events_out =
+        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_events_out_total",
+                       "Output events committed (dead letters not included).", "topic", NULL, 0);
+    o->dead = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_dead_letters_total",
+                             "Dead letters committed, by reason code.", "code", NULL, 0);
+    o->txns =
+        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_transactions_total",
+                       "Kafka transactions by outcome (committed, aborted).", "outcome", NULL, 0);
+    o->batch_s =
+        vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_seconds",
+                       "From a transaction's first message to its commit.", NULL, lat, nlat);
+    o->commit_s =
+        vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_commit_seconds",
+                       "Flushing the outputs and committing the transaction.", NULL, lat, nlat);
+    o->lag = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_consumer_lag_messages",
+                            "Input messages not yet consumed, per assigned partition.",
+                            "topic,partition", NULL, 0);
+    o->assigned = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
+                                 "Input partitions assigned to this instance.", NULL, NULL, 0);
+    o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.", NULL,
+                              NULL, 0);
+    if (!o->events_in || !o->events_out || !o->dead || !o->txns || !o->batch_s || !o->commit_s ||
+        !o->lag || !o->assigned || !o->ready)
+        return -1;
+    vk_metric_inc(o->txns, "committed", 0);
+    vk_metric_inc(o->txns, "aborted", 0);
+    char err[256];
+    const char *listen = vk_config_get(l->cfg, "metrics.listen", "off");
+    o->http = vk_httpd_start(listen, o->reg, err, sizeof err);
+    if (!o->http && err[0]) {
+        vk_error("msg=\"cannot serve metrics\" error=\"%s\"", err);
+        return -1;
+    }
+    if (o->http)
+        vk_info("msg=\"serving /metrics, /healthz, /readyz\" listen=%s port=%d", listen,
+                vk_httpd_port(o->http));
+    return 0;
+}
+
+static void ops_teardown(loop *l) {
+    vk_httpd_stop(l->ops.http);
+    vk_metrics_destroy(l->ops.reg);
+}
+
+/* Every second: the loop is alive; lag per partition, assignment and readiness. */
+static void ops_gauges(loop *l) {
+    ops *o = &l->ops;
+    int64_t lag = 0;
+    int assigned = 0;
+    vk_metric_clear(o->lag);
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (!rd_kafka_assignment(l->consumer, &parts)) {
+        assigned = parts->cnt;
+        rd_kafka_position(l->consumer, parts);
+        for (int i = 0; i < parts->cnt; i++) {
+            int64_t lo, hi, at = parts->elems[i].offset;
+            if (rd_kafka_get_watermark_offsets(l->consumer, parts->elems[i].topic,
+                                               parts->elems[i].partition, &lo, &hi))
+                continue;
+            int64_t behind = at >= 0 ? hi - at : hi - lo; /* no position yet: all of it */
+            if (behind < 0)
+                behind = 0;
+            char key[300];
+            snprintf(key, sizeof key, "%s,%" PRId32, parts->elems[i].topic,
+                     parts->elems[i].partition);
+            vk_metric_set(o->lag, key, (double)behind);
+            lag += behind;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+    }
+    vk_metric_set(o->assigned, NULL, assigned);
+    char why[128] = "";
+    if (l->fatal)
+        snprintf(why, sizeof why, "stopping after a fatal error");
+    else if (assigned == 0)
+        snprintf(why, sizeof why, "no input partition assigned");
+    else if (lag > o->ready_lag_max)
+        snprintf(why, sizeof why,
+                 "catching up: %" PRId64 " messages behind (ready.lag.max %" PRId64 ")", lag,
+                 o->ready_lag_max);
+    vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    vk_httpd_ready(o->http, !why[0], why);
+    vk_httpd_beat(o->http);
+    o->next_gauges = vk_mono_ms() + 1000;
+}
+
 static int loop_setup(loop *l, vk_codec *codec) {
     char err[512], txid[256];
     snprintf(txid, sizeof txid, "%s-%s", l->svc->name, vk_config_get(l->cfg, "instance.id", "0"));
@@ -710,7 +869,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
      * batch-asynchronous handler (complete hook), whose batches are its concurrency. */
     int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 1);
 
-    if (loop_setup(&l, codec) == 0) {
+    if (ops_setup(&l) == 0 && loop_setup(&l, codec) == 0) {
         vk_info("msg=started transactional_id=%s-%s batch_max=%d batch_ms=%" PRId64, svc->name,
                 vk_config_get(cfg, "instance.id", "0"), batch_max, batch_ms);
         txn_begin(&l);
@@ -748,6 +907,8 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
                 loop_metrics(&l);
                 next_metrics = now + metrics_ms;
             }
+            if (now >= l.ops.next_gauges)
+                ops_gauges(&l);
         }
         if (!l.fatal) {
             if (l.batch_n > 0 && txn_commit(&l) == 1)
@@ -756,6 +917,8 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
                 txn_close_empty(&l);
         }
         loop_metrics(&l);
+    } else {
+        l.fatal = true; /* logged where it failed: the caller exits non-zero */
     }
     if (l.consumer) {
         rd_kafka_consumer_close(l.consumer);
@@ -769,6 +932,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     while (l.n_paused)
         pause_drop(&l, l.n_paused - 1, false);
     free(l.paused);
+    ops_teardown(&l);
     vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
     return l.fatal ? -1 : 0;
 }

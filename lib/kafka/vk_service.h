@@ -116,6 +116,10 @@ typedef struct vk_service {
         {"batch.ms", batch_ms, "milliseconds a transaction stays open at most"},                   \
         {"commit.after.txn", "false", "also commit offsets outside the transaction (mock only)"},  \
         {"metrics.interval.ms", "10000", "how often a metrics line is logged"},                    \
+        {"metrics.listen", "off",                                                                  \
+         "host:port of GET /metrics, /healthz and /readyz (an IP address; off: none)"},            \
+        {"ready.lag.max", "1000",                                                                  \
+         "/readyz says not ready while more input messages than this wait"},                       \
         {"dead.value.max.bytes", "262144",                                                         \
          "a dead letter keeps at most this much of the refused value (the head, its length and "   \
          "SHA-256 noted in the error)"},                                                           \

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# metrics_endpoints — a stage service's GET /metrics, /healthz and /readyz on metrics.listen:
+# the exposition passes Prometheus's own linter (promtool check metrics) and its counters say
+# what was sent — requests in, events out, dead letters by reason code, committed transactions,
+# lag per partition — and readiness follows the assignment.
+source "$(dirname "$0")/lib.sh"
+it_setup
+log=$VAKSIN_RUN_DIR/logs/ticket.log
+command -v promtool >/dev/null || it_fail "promtool is not installed (scripts/deps installs prometheus)"
+
+vk_service_start ticket -X metrics.listen=127.0.0.1:0
+port_known() { grep -q 'msg="serving /metrics, /healthz, /readyz"' "$log"; }
+it_wait_until "the metrics endpoint" 30 port_known
+port=$(grep -m1 -o 'msg="serving /metrics, /healthz, /readyz" listen=[^ ]* port=[0-9]*' "$log" | grep -o '[0-9]*$')
+url=http://127.0.0.1:$port
+ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz")" == 200 ]]; }
+it_wait_until "/readyz answering 200 (partitions assigned, nothing behind)" 60 ready
+it_eq "/healthz" "200 alive" "$(curl -s -w '%{http_code}' -o "$IT_TMP/h" "$url/healthz") $(cat "$IT_TMP/h")"
+
+{
+    for n in 1 2 3; do
+        printf '{"nik":"327302520585000%d","name":"Siti Aminah","birth_date":"1985-05-12","sex":"P","origin":"OTHER"}\n' "$n"
+    done
+    printf '{"nik":"32730252058500","name":"Budi","birth_date":"1985-05-12","sex":"L","origin":"OTHER"}\n'
+} >"$IT_TMP/requests.jsonl"
+it_eq "submitted" "read=4 sent=4 refused=0" \
+    "$("$VAKSIN_BIN/vaksin-submit" --topic vaksin.ticket.requests "$IT_TMP/requests.jsonl")"
+metric() { # NAME{LABELS} → its value in the last scrape
+    awk -v k="$1" '$1 == k { print $2 }' "$IT_TMP/metrics"
+}
+scraped_all() {
+    curl -sf "$url/metrics" >"$IT_TMP/metrics" &&
+        [[ "$(metric 'vaksin_events_in_total{topic="vaksin.ticket.requests"}')" == 4 ]]
+}
+it_wait_until "vaksin_events_in_total = 4" 60 scraped_all
+promtool check metrics <"$IT_TMP/metrics" || it_fail "promtool check metrics refused /metrics (above)"
+echo "ok [$IT_NAME]: promtool check metrics accepts /metrics ($(wc -l <"$IT_TMP/metrics") lines)"
+it_eq "vaksin_events_out_total{topic=vaksin.target.events}" 3 \
+    "$(metric 'vaksin_events_out_total{topic="vaksin.target.events"}')"
+it_eq "vaksin_dead_letters_total{code=INVALID_NIK}" 1 \
+    "$(metric 'vaksin_dead_letters_total{code="INVALID_NIK"}')"
+it_eq "aborted transactions" 0 "$(metric 'vaksin_transactions_total{outcome="aborted"}')"
+committed=$(metric 'vaksin_transactions_total{outcome="committed"}')
+((committed >= 1)) || it_fail "no committed transaction counted"
+it_eq "commit latency observations = committed transactions" "$committed" "$(metric vaksin_commit_seconds_count)"
+it_eq "assigned partitions" "$VAKSIN_PARTITIONS" "$(metric vaksin_assigned_partitions)"
+lag_series=$(grep -c '^vaksin_consumer_lag_messages{topic="vaksin.ticket.requests",partition="[0-9]*"} 0$' "$IT_TMP/metrics")
+it_eq "lag series at 0, one per partition" "$VAKSIN_PARTITIONS" "$lag_series"
+it_eq "vaksin_ready" 1 "$(metric vaksin_ready)"
+it_eq "an unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$url/nothing")"
