@@ -187,3 +187,29 @@ void vk_outputs_free(vk_outputs *outs) {
     free(outs->items);
     memset(outs, 0, sizeof *outs);
 }
+
+int64_t vk_consumer_lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned) {
+    int64_t total = 0;
+    *assigned = 0;
+    vk_metric_clear(lag);
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(consumer, &parts))
+        return 0;
+    *assigned = parts->cnt;
+    rd_kafka_position(consumer, parts);
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t lo, hi, at = parts->elems[i].offset;
+        if (rd_kafka_get_watermark_offsets(consumer, parts->elems[i].topic,
+                                           parts->elems[i].partition, &lo, &hi))
+            continue;
+        int64_t behind = at >= 0 ? hi - at : hi - lo; /* no position yet: all of it */
+        if (behind < 0)
+            behind = 0;
+        char key[300];
+        snprintf(key, sizeof key, "%s,%" PRId32, parts->elems[i].topic, parts->elems[i].partition);
+        vk_metric_set(lag, key, (double)behind);
+        total += behind;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    return total;
+}

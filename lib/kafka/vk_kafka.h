@@ -9,6 +9,7 @@
 #include "vk_buf.h"
 #include "vk_config.h"
 #include "vk_contract.h"
+#include "vk_metrics.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
@@ -65,5 +66,14 @@ vk_output *vk_outputs_add(vk_outputs *outs, const char *topic);
 /** @brief Empties the outputs (keeping their buffers) and clears defer_until. */
 void vk_outputs_reset(vk_outputs *outs);
 void vk_outputs_free(vk_outputs *outs);
+
+/**
+ * @brief Sets @p lag (a gauge labelled topic,partition; vk_metrics.h) to the messages not yet
+ * consumed in each partition assigned to @p consumer — the high watermark less the position, or
+ * the whole partition before the first fetch — forgetting partitions no longer assigned.
+ * Returns the sum; *@p assigned gets the number of partitions. Cheap: librdkafka's cached
+ * watermarks, no request to the broker.
+ */
+int64_t vk_consumer_lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned);
 
 #endif

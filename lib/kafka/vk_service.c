@@ -750,29 +750,8 @@ static void ops_teardown(loop *l) {
 /* Every second: the loop is alive; lag per partition, assignment and readiness. */
 static void ops_gauges(loop *l) {
     ops *o = &l->ops;
-    int64_t lag = 0;
     int assigned = 0;
-    vk_metric_clear(o->lag);
-    rd_kafka_topic_partition_list_t *parts = NULL;
-    if (!rd_kafka_assignment(l->consumer, &parts)) {
-        assigned = parts->cnt;
-        rd_kafka_position(l->consumer, parts);
-        for (int i = 0; i < parts->cnt; i++) {
-            int64_t lo, hi, at = parts->elems[i].offset;
-            if (rd_kafka_get_watermark_offsets(l->consumer, parts->elems[i].topic,
-                                               parts->elems[i].partition, &lo, &hi))
-                continue;
-            int64_t behind = at >= 0 ? hi - at : hi - lo; /* no position yet: all of it */
-            if (behind < 0)
-                behind = 0;
-            char key[300];
-            snprintf(key, sizeof key, "%s,%" PRId32, parts->elems[i].topic,
-                     parts->elems[i].partition);
-            vk_metric_set(o->lag, key, (double)behind);
-            lag += behind;
-        }
-        rd_kafka_topic_partition_list_destroy(parts);
-    }
+    int64_t lag = vk_consumer_lag_gauge(l->consumer, o->lag, &assigned);
     vk_metric_set(o->assigned, NULL, assigned);
     char why[128] = "";
     if (l->fatal)

@@ -7,6 +7,9 @@
 # ---------------------------------------------------------------------------------------------
 # Services
 
+# The services that serve /metrics (the stubs and the development broker do not).
+VK_METRICS_SERVICES=(ticket registration screening vaccination verification lookup projector)
+
 # vk_service_pid NAME — prints the pid of a running service; returns 1 when it does not run.
 vk_service_pid() {
     local name
@@ -26,7 +29,7 @@ vk_service_built() { vk__ctx; [[ -x "$VK_BIN_DIR/$(vk__program "$(vk__short "$1"
 # $RUN/logs/NAME.log (appended), pid in $RUN/pids/NAME.pid. Fails when it is not built, already
 # runs, or exits within VAKSIN_START_GRACE seconds (default 0.5; its log tail is shown then).
 vk_service_start() {
-    local name bin pid
+    local name bin pid port metrics=()
     vk__ctx
     name=$(vk__short "${1:?usage: vk_service_start NAME [ARGS...]}")
     shift
@@ -37,15 +40,51 @@ vk_service_start() {
         vk_err "vaksin-$name already runs (pid $pid)"
         return 1
     fi
-    mkdir -p "$VK_RUN/logs" "$VK_RUN/pids" || return 1
+    mkdir -p "$VK_RUN/logs" "$VK_RUN/pids" "$VK_RUN/metrics" || return 1
+    # Every service serves /metrics on a port of its own (metrics.listen), listed for Prometheus
+    # in $RUN/prometheus/targets.json (file-based discovery).
+    if [[ " ${VK_METRICS_SERVICES[*]} " == *" $name "* ]]; then
+        port=$(vk__pick_port "$VK_RUN/metrics/$name" 19000) || return 1
+        metrics=(-X "metrics.listen=127.0.0.1:$port")
+    fi
     vk__spawn "$VK_RUN/pids/$name.pid" "$VK_RUN/logs/$name.log" "$VK_RUN/stack.env" \
-        "$bin" --config "$VK_RUN/vaksin.conf" "$@" || return 1
+        "$bin" --config "$VK_RUN/vaksin.conf" "${metrics[@]}" "$@" || return 1
     sleep "${VAKSIN_START_GRACE:-0.5}"
     if ! vk_service_running "$name"; then
         vk_err "vaksin-$name exited right after starting"
         vk__tail_log "$VK_RUN/logs/$name.log"
         return 1
     fi
+    if [[ -n "$port" ]]; then
+        printf '%s\n' "$port" >"$VK_RUN/metrics/$name.port"
+        vk__write_targets
+    fi
+}
+
+# vk_service_metrics_url NAME — http://127.0.0.1:PORT of a running service's /metrics endpoint.
+vk_service_metrics_url() {
+    local name
+    vk__ctx
+    name=$(vk__short "$1")
+    [[ -f "$VK_RUN/metrics/$name.port" ]] || { vk_err "vaksin-$name serves no metrics"; return 1; }
+    printf 'http://127.0.0.1:%s' "$(cat "$VK_RUN/metrics/$name.port")"
+}
+
+# Rewrites $RUN/prometheus/targets.json: one target per running service with a metrics port,
+# labelled service=vaksin-NAME (Prometheus's file_sd_configs re-reads it on change).
+vk__write_targets() {
+    local f name sep='' out
+    mkdir -p "$VK_RUN/prometheus" || return 1
+    out="["
+    for f in "$VK_RUN"/metrics/*.port; do
+        [[ -f "$f" ]] || continue
+        name=$(basename "$f" .port)
+        vk_service_running "$name" || continue
+        out+="$sep{\"targets\":[\"127.0.0.1:$(cat "$f")\"],\"labels\":{\"service\":\"vaksin-$name\"}}"
+        sep=","
+    done
+    printf '%s]\n' "$out" >"$VK_RUN/prometheus/targets.json.tmp" &&
+        mv "$VK_RUN/prometheus/targets.json.tmp" "$VK_RUN/prometheus/targets.json"
 }
 
 # vk_service_stop NAME [SECONDS] — SIGTERM, wait (default 15 s), then SIGKILL.
@@ -57,6 +96,10 @@ vk_service_stop() {
         vk__stop_pid "$pid" "$(vk__program "$name")" "${2:-15}" || return 1
     fi
     rm -f "$VK_RUN/pids/$name.pid"
+    if [[ -f "$VK_RUN/metrics/$name.port" ]]; then
+        rm -f "$VK_RUN/metrics/$name.port"
+        vk__write_targets
+    fi
 }
 
 # vk_service_kill NAME SIGNAL — sends SIGNAL (KILL, TERM, STOP, CONT, ...) to a running service.

@@ -16,6 +16,7 @@
 #include "projector.h"
 #include "vk_config.h"
 #include "vk_facility.h"
+#include "vk_httpd.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
@@ -41,12 +42,24 @@ static const vk_config_doc keys[] = {
     {"vaccines.file", NULL,
      "vaccine catalog CSV (code,name,doses,min_interval_days); default: built in"},
     {"metrics.interval.ms", "10000", "how often a metrics line is logged"},
+    {"metrics.listen", "off",
+     "host:port of GET /metrics, /healthz and /readyz (an IP address; off: none)"},
+    {"ready.lag.max", "1000", "/readyz says not ready while more events than this wait"},
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
 };
 
 static const vk_program program = {"vaksin-projector",
                                    "vaksin.target.events → the PostgreSQL read model", NULL, keys};
+
+/* GET /metrics: what the projector did, as projector_stats counts it, per batch. */
+typedef struct ops {
+    vk_metrics *reg;
+    vk_httpd *http;
+    vk_metric *events, *quarantined, *batches, *phase, *batch_s, *lag, *assigned, *ready;
+    projector_stats seen; /* the stats at the last update */
+    int64_t ready_lag_max, next_gauges;
+} ops;
 
 typedef struct app {
     const vk_config *cfg;
@@ -55,7 +68,100 @@ typedef struct app {
     rd_kafka_t *consumer;
     const char *conninfo;
     bool fatal;
+    ops ops;
 } app;
+
+static int ops_setup(app *a) {
+    ops *o = &a->ops;
+    const double *lat = vk_metrics_latency_buckets;
+    int nlat = vk_metrics_latency_buckets_n;
+    o->ready_lag_max = vk_config_get_int(a->cfg, "ready.lag.max", 1000);
+    if (!(o->reg = vk_metrics_new()))
+        return -1;
+    o->events = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_projected_events_total",
+                               "Events in committed batches, by outcome (applied, unchanged, "
+                               "rejected, duplicate).",
+                               "outcome", NULL, 0);
+    o->quarantined =
+        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_quarantined_events_total",
+                       "Events the database refused, set aside in quarantine.", NULL, NULL, 0);
+    o->batches = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_projector_batches_total",
+                                "Batches committed.", NULL, NULL, 0);
+    o->phase = vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_phase_seconds",
+                              "Time of each phase of a batch (decode, load, decide, write, "
+                              "commit).",
+                              "phase", lat, nlat);
+    o->batch_s = vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_seconds",
+                                "Applying one batch, from BEGIN to COMMIT.", NULL, lat, nlat);
+    o->lag = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_consumer_lag_messages",
+                            "Events not yet consumed, per assigned partition.", "topic,partition",
+                            NULL, 0);
+    o->assigned = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
+                                 "Input partitions assigned to this instance.", NULL, NULL, 0);
+    o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.", NULL,
+                              NULL, 0);
+    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s || !o->lag ||
+        !o->assigned || !o->ready)
+        return -1;
+    static const char *const outcomes[] = {"applied", "unchanged", "rejected", "duplicate"};
+    for (int i = 0; i < 4; i++)
+        vk_metric_inc(o->events, outcomes[i], 0);
+    char err[256];
+    const char *listen = vk_config_get(a->cfg, "metrics.listen", "off");
+    o->http = vk_httpd_start(listen, o->reg, err, sizeof err);
+    if (!o->http && err[0]) {
+        vk_error("msg=\"cannot serve metrics\" error=\"%s\"", err);
+        return -1;
+    }
+    if (o->http)
+        vk_info("msg=\"serving /metrics, /healthz, /readyz\" listen=%s port=%d", listen,
+                vk_httpd_port(o->http));
+    return 0;
+}
+
+/* After a batch: what the stats gained since the last update. */
+static void ops_batch(app *a, int64_t ms) {
+    ops *o = &a->ops;
+    const projector_stats *s = projector_get_stats(a->proj);
+    vk_metric_inc(o->events, "applied", (double)(s->applied - o->seen.applied));
+    vk_metric_inc(o->events, "unchanged", (double)(s->unchanged - o->seen.unchanged));
+    vk_metric_inc(o->events, "rejected", (double)(s->rejected - o->seen.rejected));
+    vk_metric_inc(o->events, "duplicate", (double)(s->duplicates - o->seen.duplicates));
+    vk_metric_inc(o->quarantined, NULL, (double)(s->quarantined - o->seen.quarantined));
+    vk_metric_inc(o->batches, NULL, (double)(s->batches - o->seen.batches));
+    if (s->batches > o->seen.batches) {
+        vk_metric_observe(o->phase, "decode", (double)(s->ms_decode - o->seen.ms_decode) / 1000);
+        vk_metric_observe(o->phase, "load", (double)(s->ms_load - o->seen.ms_load) / 1000);
+        vk_metric_observe(o->phase, "decide", (double)(s->ms_decide - o->seen.ms_decide) / 1000);
+        vk_metric_observe(o->phase, "write", (double)(s->ms_write - o->seen.ms_write) / 1000);
+        vk_metric_observe(o->phase, "commit", (double)(s->ms_commit - o->seen.ms_commit) / 1000);
+        vk_metric_observe(o->batch_s, NULL, (double)ms / 1000);
+    }
+    o->seen = *s;
+}
+
+/* Every second: alive; lag, assignment, readiness (the database connection included). */
+static void ops_gauges(app *a) {
+    ops *o = &a->ops;
+    int assigned;
+    int64_t lag = vk_consumer_lag_gauge(a->consumer, o->lag, &assigned);
+    vk_metric_set(o->assigned, NULL, assigned);
+    char why[128] = "";
+    if (a->fatal)
+        snprintf(why, sizeof why, "stopping after a fatal error");
+    else if (!a->db || PQstatus(a->db) != CONNECTION_OK)
+        snprintf(why, sizeof why, "no connection to PostgreSQL");
+    else if (assigned == 0)
+        snprintf(why, sizeof why, "no input partition assigned");
+    else if (lag > o->ready_lag_max)
+        snprintf(why, sizeof why,
+                 "catching up: %" PRId64 " events behind (ready.lag.max %" PRId64 ")", lag,
+                 o->ready_lag_max);
+    vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    vk_httpd_ready(o->http, !why[0], why);
+    vk_httpd_beat(o->http);
+    o->next_gauges = vk_mono_ms() + 1000;
+}
 
 /* Reconnects until it works or the program is stopped. */
 static bool reconnect(app *a) {
@@ -124,6 +230,7 @@ static void flush(app *a) {
             if (stale)
                 resume_from_stored(a);
             vk_debug("msg=\"batch applied\" ms=%" PRId64, vk_mono_ms() - t0);
+            ops_batch(a, vk_mono_ms() - t0);
             return;
         }
         if (!vk_stop && PQstatus(a->db) == CONNECTION_OK && projector_failed_on_data(a->proj)) {
@@ -135,6 +242,7 @@ static void flush(app *a) {
             if (projector_isolate(a->proj, a->db, &stale) == 0) {
                 if (stale)
                     resume_from_stored(a);
+                ops_batch(a, vk_mono_ms() - t0);
                 return;
             }
         }
@@ -296,6 +404,8 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t
             log_metrics(a);
             next_metrics = now + metrics_ms;
         }
+        if (now >= a->ops.next_gauges)
+            ops_gauges(a);
     }
     if (!a->fatal)
         flush(a);
@@ -342,6 +452,8 @@ int main(int argc, char **argv) {
     const char *facilities = vk_config_get(cfg, "facilities.file", NULL);
     if (facilities && *facilities && load_facilities(a.db, facilities))
         goto out;
+    if (ops_setup(&a))
+        goto out;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, &a);
@@ -361,6 +473,8 @@ out:
     }
     if (a.db)
         PQfinish(a.db);
+    vk_httpd_stop(a.ops.http);
+    vk_metrics_destroy(a.ops.reg);
     projector_destroy(a.proj);
     vk_catalog_free(&catalog);
     if (codec)

@@ -2,17 +2,19 @@
 # metrics_endpoints — a stage service's GET /metrics, /healthz and /readyz on metrics.listen:
 # the exposition passes Prometheus's own linter (promtool check metrics) and its counters say
 # what was sent — requests in, events out, dead letters by reason code, committed transactions,
-# lag per partition — and readiness follows the assignment.
+# lag per partition — and readiness follows the assignment. The projector's likewise: events by
+# outcome, batches, phase timings, and ready only with its database.
 source "$(dirname "$0")/lib.sh"
 it_setup
 log=$VAKSIN_RUN_DIR/logs/ticket.log
 command -v promtool >/dev/null || it_fail "promtool is not installed (scripts/deps installs prometheus)"
 
-vk_service_start ticket -X metrics.listen=127.0.0.1:0
-port_known() { grep -q 'msg="serving /metrics, /healthz, /readyz"' "$log"; }
-it_wait_until "the metrics endpoint" 30 port_known
-port=$(grep -m1 -o 'msg="serving /metrics, /healthz, /readyz" listen=[^ ]* port=[0-9]*' "$log" | grep -o '[0-9]*$')
-url=http://127.0.0.1:$port
+vk_service_start ticket # the stack gives it metrics.listen=127.0.0.1:<a port of its own>
+vk_service_start projector
+url=$(vk_service_metrics_url ticket)
+purl=$(vk_service_metrics_url projector)
+grep -q "msg=\"serving /metrics, /healthz, /readyz\" listen=${url#http://} " "$log" ||
+    it_fail "vaksin-ticket does not say it serves on ${url#http://}"
 ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz")" == 200 ]]; }
 it_wait_until "/readyz answering 200 (partitions assigned, nothing behind)" 60 ready
 it_eq "/healthz" "200 alive" "$(curl -s -w '%{http_code}' -o "$IT_TMP/h" "$url/healthz") $(cat "$IT_TMP/h")"
@@ -48,3 +50,18 @@ lag_series=$(grep -c '^vaksin_consumer_lag_messages{topic="vaksin.ticket.request
 it_eq "lag series at 0, one per partition" "$VAKSIN_PARTITIONS" "$lag_series"
 it_eq "vaksin_ready" 1 "$(metric vaksin_ready)"
 it_eq "an unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$url/nothing")"
+
+# The projector: what it applied, its batches and phases; ready with its database.
+projected() {
+    curl -sf "$purl/metrics" >"$IT_TMP/metrics" &&
+        [[ "$(metric 'vaksin_projected_events_total{outcome="applied"}')" == 3 ]]
+}
+it_wait_until "vaksin_projected_events_total{outcome=applied} = 3" 60 projected
+promtool check metrics <"$IT_TMP/metrics" || it_fail "promtool check metrics refused the projector's /metrics"
+echo "ok [$IT_NAME]: promtool check metrics accepts the projector's /metrics"
+it_eq "quarantined" 0 "$(metric vaksin_quarantined_events_total)"
+batches=$(metric vaksin_projector_batches_total)
+it_eq "write-phase observations = batches" "$batches" \
+    "$(metric 'vaksin_batch_phase_seconds_count{phase="write"}')"
+projector_ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$purl/readyz")" == 200 ]]; }
+it_wait_until "the projector's /readyz at 200" 30 projector_ready
