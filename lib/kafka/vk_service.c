@@ -763,6 +763,8 @@ static void ops_gauges(loop *l) {
                  "catching up: %" PRId64 " messages behind (ready.lag.max %" PRId64 ")", lag,
                  o->ready_lag_max);
     vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    if (l->svc->publish)
+        l->svc->publish(l->svc->ctx, o->reg);
     vk_httpd_ready(o->http, !why[0], why);
     vk_httpd_beat(o->http);
     o->next_gauges = vk_mono_ms() + 1000;

@@ -59,6 +59,7 @@
 #include "vk_codec.h"
 #include "vk_config.h"
 #include "vk_kafka.h"
+#include "vk_metrics.h"
 #include "vk_signals.h"
 
 #include <librdkafka/rdkafka.h>
@@ -95,6 +96,9 @@ typedef struct vk_service {
     int (*complete)(void *ctx, vk_outputs *out);
     /** Called whenever the open transaction is aborted: drop the pending work. */
     void (*discard)(void *ctx);
+    /** Called every second with the service's metrics registry (GET /metrics): declare the
+     *  service's own families on the first call and set them from its counts. May be NULL. */
+    void (*publish)(void *ctx, vk_metrics *reg);
 } vk_service;
 
 /** The documented keys of every stage service (for its --help), after its own keys:

@@ -184,6 +184,21 @@ void vk_metric_observe(vk_metric *f, const char *values, double v) {
     pthread_mutex_unlock(&f->reg->lock);
 }
 
+void vk_metric_set_histogram(vk_metric *f, const char *values, const uint64_t *buckets,
+                             double sum) {
+    if (!f || f->type != VK_HISTOGRAM)
+        return;
+    pthread_mutex_lock(&f->reg->lock);
+    series *s = series_of(f, values);
+    if (s) {
+        s->count = 0;
+        for (int b = 0; b <= f->n_bounds; b++)
+            s->count += s->buckets[b] = buckets[b];
+        s->value = sum;
+    }
+    pthread_mutex_unlock(&f->reg->lock);
+}
+
 void vk_metric_clear(vk_metric *f) {
     if (!f || f->n_labels == 0)
         return;

@@ -17,6 +17,7 @@
 #include "vk_buf.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct vk_metrics vk_metrics;
 typedef struct vk_metric vk_metric;
@@ -44,6 +45,10 @@ void vk_metric_inc(vk_metric *f, const char *values, double by);
 void vk_metric_set(vk_metric *f, const char *values, double v);
 /** @brief Records one observation in a histogram. */
 void vk_metric_observe(vk_metric *f, const char *values, double v);
+/** @brief Sets a histogram series from counts kept elsewhere: @p buckets per bucket (not
+ *  cumulative), one more than the bounds (the last is +Inf only), their @p sum and count. */
+void vk_metric_set_histogram(vk_metric *f, const char *values, const uint64_t *buckets, double sum);
+
 /** @brief Forgets every series of a labelled family (a gauge per partition after a rebalance). */
 void vk_metric_clear(vk_metric *f);
 

@@ -30,6 +30,7 @@ typedef struct ask {
     bool probe;        /* the running request is its breaker's probe */
     int64_t due;       /* QUEUED: monotonic ms when it may start */
     int64_t signed_at; /* RUNNING (JKN): the request's X-timestamp */
+    int64_t started;   /* RUNNING: monotonic ms when the request was sent */
     lk_question q;
     vk_evidence_src result; /* DONE */
 } ask;
@@ -219,6 +220,15 @@ static void failed_try(lk_asks *a, size_t id, const char *why) {
         give_up(a, k, why, true); /* out of memory: no retry */
 }
 
+/* One request's time, into its source's latency buckets (vk_metrics_latency_buckets). */
+static void note_latency(lk_source_stats *st, double seconds) {
+    int b = 0;
+    while (b < vk_metrics_latency_buckets_n && seconds > vk_metrics_latency_buckets[b])
+        b++;
+    st->latency[b]++;
+    st->latency_sum_s += seconds;
+}
+
 static void on_done(void *arg, uint64_t tag, const lk_result *res) {
     lk_asks *a = arg;
     size_t id = (size_t)(tag & 0xffffffffu);
@@ -231,6 +241,7 @@ static void on_done(void *arg, uint64_t tag, const lk_result *res) {
     char err[256];
     vk_evidence_src ev;
     a->running--;
+    note_latency(&s->stats, (double)(now - k->started) / 1000);
     k->probe = false;
     if (lk_source_answer(a->sources, k->src, &k->q, res, k->signed_at, &ev, err, sizeof err) == 0) {
         vk_breaker_success(&s->breaker, now);
@@ -261,6 +272,7 @@ static void start(lk_asks *a, size_t id, bool probe) {
     k->tries++;
     k->probe = probe;
     k->signed_at = a->req.signed_at;
+    k->started = mono(a);
     a->running++;
     s->stats.requests++;
     int rc = a->t->start(a->t->impl, &a->req, on_done, a, tag, err, sizeof err);

@@ -39,6 +39,7 @@
 #include "transport.h"
 #include "vk_breaker.h"
 #include "vk_evidence.h"
+#include "vk_metrics.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -63,10 +64,16 @@ typedef struct lk_env {
 } lk_env;
 
 /** What each source has done since start. */
+/** Buckets of a source's answer latency: vk_metrics_latency_buckets, and one past the last. */
+#define LK_LATENCY_BUCKETS 14
+
 typedef struct lk_source_stats {
     uint64_t asks, cache_hits, requests, failures, rejected, found, not_found, unavailable;
     vk_breaker_state breaker;
     uint64_t breaker_opened;
+    /* Every request answered or failed, by how long it took (not cumulative), and their sum. */
+    uint64_t latency[LK_LATENCY_BUCKETS];
+    double latency_sum_s;
 } lk_source_stats;
 
 typedef struct lk_asks lk_asks;

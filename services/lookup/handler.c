@@ -32,7 +32,14 @@ typedef struct counters {
     uint64_t lookups, verdicts[4], retries, deferred;
 } counters;
 
+/* The lookup's own metric families (lookup_publish declares them on its first call). */
+typedef struct lookup_metrics {
+    vk_metric *lookups, *verdicts, *retries, *asks, *cache_hits, *requests, *failures, *answers,
+        *rejected, *breaker, *breaker_opened, *latency;
+} lookup_metrics;
+
 struct lookup_ctx {
+    lookup_metrics m;
     lookup_config cfg;
     lk_env env;
     vk_decoder *dec;        /* VerificationLookup */
@@ -422,6 +429,85 @@ static void log_metrics(lookup_ctx *c) {
                     vk_evidence_source_name((vk_evidence_source)i), s[i].asks, s[i].cache_hits,
                     s[i].requests, s[i].failures, s[i].found, s[i].not_found, s[i].unavailable,
                     s[i].rejected, vk_breaker_state_name(s[i].breaker), s[i].breaker_opened);
+}
+
+static void declare_metrics(lookup_metrics *m, vk_metrics *reg) {
+    m->lookups = vk_metrics_add(reg, VK_COUNTER, "vaksin_lookups_total",
+                                "Verification lookups decided (each attempt).", NULL, NULL, 0);
+    m->verdicts = vk_metrics_add(reg, VK_COUNTER, "vaksin_lookup_verdicts_total",
+                                 "Lookups by verdict.", "verdict", NULL, 0);
+    m->retries =
+        vk_metrics_add(reg, VK_COUNTER, "vaksin_lookup_retries_scheduled_total",
+                       "Lookups sent to the retry topic (a source unavailable).", NULL, NULL, 0);
+    m->asks = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_asks_total",
+                             "Questions put to a source (answered from the cache or sent).",
+                             "source", NULL, 0);
+    m->cache_hits = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_cache_hits_total",
+                                   "Questions answered from the cache.", "source", NULL, 0);
+    m->requests = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_requests_total",
+                                 "HTTP requests sent to a source (each try).", "source", NULL, 0);
+    m->failures = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_failures_total",
+                                 "Tries that failed (transport, status, unreadable answer).",
+                                 "source", NULL, 0);
+    m->answers = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_answers_total",
+                                "Questions settled, by result (found, not_found, unavailable).",
+                                "source,result", NULL, 0);
+    m->rejected = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_circuit_rejected_total",
+                                 "Questions not sent because the source's circuit was open.",
+                                 "source", NULL, 0);
+    m->breaker = vk_metrics_add(reg, VK_GAUGE, "vaksin_source_circuit_state",
+                                "1 for the circuit breaker's current state of each source.",
+                                "source,state", NULL, 0);
+    m->breaker_opened = vk_metrics_add(reg, VK_COUNTER, "vaksin_source_circuit_opened_total",
+                                       "Times a source's circuit opened.", "source", NULL, 0);
+    m->latency = vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_source_request_seconds",
+                                "HTTP request to a source until its answer or failure.", "source",
+                                vk_metrics_latency_buckets, vk_metrics_latency_buckets_n);
+}
+
+void lookup_publish(void *ctx, vk_metrics *reg) {
+    lookup_ctx *c = ctx;
+    lookup_metrics *m = &c->m;
+    if (!m->lookups)
+        declare_metrics(m, reg);
+    const counters *t = &c->total;
+    vk_metric_set(m->lookups, NULL, (double)t->lookups);
+    for (int v = 0; v < 4; v++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s", vk_verdict_name((vk_verdict)v));
+        for (char *p = name; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        vk_metric_set(m->verdicts, name, (double)t->verdicts[v]);
+    }
+    vk_metric_set(m->retries, NULL, (double)t->retries);
+    static const vk_breaker_state states[] = {VK_BREAKER_CLOSED, VK_BREAKER_OPEN,
+                                              VK_BREAKER_HALF_OPEN};
+    for (int i = 0; i < 2; i++) {
+        vk_evidence_source src = (vk_evidence_source)i;
+        if (!lk_source_configured(&c->cfg.sources, src))
+            continue;
+        lk_source_stats st;
+        lk_asks_stats(c->asks, src, &st);
+        const char *name = vk_evidence_source_name(src);
+        char key[64];
+        vk_metric_set(m->asks, name, (double)st.asks);
+        vk_metric_set(m->cache_hits, name, (double)st.cache_hits);
+        vk_metric_set(m->requests, name, (double)st.requests);
+        vk_metric_set(m->failures, name, (double)st.failures);
+        vk_metric_set(m->rejected, name, (double)st.rejected);
+        vk_metric_set(m->breaker_opened, name, (double)st.breaker_opened);
+        snprintf(key, sizeof key, "%s,found", name);
+        vk_metric_set(m->answers, key, (double)st.found);
+        snprintf(key, sizeof key, "%s,not_found", name);
+        vk_metric_set(m->answers, key, (double)st.not_found);
+        snprintf(key, sizeof key, "%s,unavailable", name);
+        vk_metric_set(m->answers, key, (double)st.unavailable);
+        for (size_t k = 0; k < sizeof states / sizeof *states; k++) {
+            snprintf(key, sizeof key, "%s,%s", name, vk_breaker_state_name(states[k]));
+            vk_metric_set(m->breaker, key, st.breaker == states[k] ? 1 : 0);
+        }
+        vk_metric_set_histogram(m->latency, name, st.latency, st.latency_sum_s);
+    }
 }
 
 int lookup_complete(void *ctx, vk_outputs *out) {

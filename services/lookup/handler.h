@@ -62,4 +62,8 @@ int lookup_complete(void *ctx, vk_outputs *out);
 /** @brief vk_service.discard: drops the batch's lookups and transfers. */
 void lookup_discard(void *ctx);
 
+/** @brief vk_service.publish: the lookups by verdict and, per source, asks, cache hits,
+ *  requests, failures, answers by result, circuit state and request latency. */
+void lookup_publish(void *ctx, vk_metrics *reg);
+
 #endif

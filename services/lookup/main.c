@@ -227,7 +227,8 @@ int main(int argc, char **argv) {
                                 .handler = lookup_handle,
                                 .ctx = ctx,
                                 .complete = lookup_complete,
-                                .discard = lookup_discard};
+                                .discard = lookup_discard,
+                                .publish = lookup_publish};
         rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
         lk_http_stats hs;
         lk_http_stats_get(http, &hs);

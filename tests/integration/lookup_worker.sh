@@ -300,5 +300,17 @@ done
 echo "ok [$IT_NAME]: the worker's log holds no credential and no whole NIK"
 grep -q 'msg="circuit opened" source=JKN' "$LOGS/lookup.log" || it_fail "no circuit opened for JKN in the log"
 grep -q 'msg="circuit closed" source=JKN' "$LOGS/lookup.log" || it_fail "no circuit closed for JKN in the log"
+
+# ---- its /metrics (of the last run, the trusted TLS round): per source, Prometheus's format ----
+curl -sf "$(vk_service_metrics_url lookup)/metrics" >"$IT_TMP/metrics" || it_fail "no /metrics from vaksin-lookup"
+promtool check metrics <"$IT_TMP/metrics" || it_fail "promtool check metrics refused vaksin-lookup's /metrics"
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$IT_TMP/metrics"; }
+jkn_requests=$(metric 'vaksin_source_requests_total{source="JKN"}')
+((jkn_requests >= 1)) || it_fail "no JKN request counted: $(grep vaksin_source "$IT_TMP/metrics")"
+it_eq "JKN request latencies observed = JKN requests" "$jkn_requests" \
+    "$(metric 'vaksin_source_request_seconds_count{source="JKN"}')"
+it_eq "JKN circuit closed" 1 "$(metric 'vaksin_source_circuit_state{source="JKN",state="closed"}')"
+it_eq "JKN answers found (the trusted round's)" 1 \
+    "$(metric 'vaksin_source_answers_total{source="JKN",result="found"}')"
 vk_service_stop lookup
 grep -q 'msg=stopped clean=true' "$LOGS/lookup.log" || it_fail "vaksin-lookup did not stop cleanly"
