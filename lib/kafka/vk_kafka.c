@@ -5,6 +5,7 @@
 #include "vk_kafka.h"
 
 #include "vk_log.h"
+#include "vk_time.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -188,7 +189,42 @@ void vk_outputs_free(vk_outputs *outs) {
     memset(outs, 0, sizeof *outs);
 }
 
-int64_t vk_consumer_lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned) {
+int vk_service_ops_start(vk_service_ops *o, const vk_config *cfg) {
+    memset(o, 0, sizeof *o);
+    o->ready_lag_max = vk_config_get_int(cfg, "ready.lag.max", 1000);
+    if (!(o->reg = vk_metrics_new()) ||
+        !(o->lag = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_consumer_lag_messages",
+                                  "Input messages not yet consumed, per assigned partition.",
+                                  "topic,partition", NULL, 0)) ||
+        !(o->assigned =
+              vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
+                             "Input partitions assigned to this instance.", NULL, NULL, 0)) ||
+        !(o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.",
+                                    NULL, NULL, 0))) {
+        vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
+        return -1;
+    }
+    char err[256];
+    const char *listen = vk_config_get(cfg, "metrics.listen", "off");
+    o->http = vk_httpd_start(listen, o->reg, err, sizeof err);
+    if (!o->http && err[0]) {
+        vk_error("msg=\"cannot serve metrics\" error=\"%s\"", err);
+        return -1;
+    }
+    if (o->http)
+        vk_info("msg=\"serving /metrics, /healthz, /readyz\" listen=%s port=%d", listen,
+                vk_httpd_port(o->http));
+    return 0;
+}
+
+void vk_service_ops_stop(vk_service_ops *o) {
+    vk_httpd_stop(o->http);
+    vk_metrics_destroy(o->reg);
+    memset(o, 0, sizeof *o);
+}
+
+/* The lag gauge per assigned partition; the sum. */
+static int64_t lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned) {
     int64_t total = 0;
     *assigned = 0;
     vk_metric_clear(lag);
@@ -212,4 +248,23 @@ int64_t vk_consumer_lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigne
     }
     rd_kafka_topic_partition_list_destroy(parts);
     return total;
+}
+
+void vk_service_ops_update(vk_service_ops *o, rd_kafka_t *consumer, const char *not_ready) {
+    int assigned;
+    int64_t lag = lag_gauge(consumer, o->lag, &assigned);
+    vk_metric_set(o->assigned, NULL, assigned);
+    char why[160] = "";
+    if (not_ready)
+        snprintf(why, sizeof why, "%s", not_ready);
+    else if (assigned == 0)
+        snprintf(why, sizeof why, "no input partition assigned");
+    else if (lag > o->ready_lag_max)
+        snprintf(why, sizeof why,
+                 "catching up: %" PRId64 " messages behind (ready.lag.max %" PRId64 ")", lag,
+                 o->ready_lag_max);
+    vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    vk_httpd_ready(o->http, !why[0], why);
+    vk_httpd_beat(o->http);
+    o->next = vk_mono_ms() + 1000;
 }

@@ -9,6 +9,7 @@
 #include "vk_buf.h"
 #include "vk_config.h"
 #include "vk_contract.h"
+#include "vk_httpd.h"
 #include "vk_metrics.h"
 
 #include <librdkafka/rdkafka.h>
@@ -68,12 +69,32 @@ void vk_outputs_reset(vk_outputs *outs);
 void vk_outputs_free(vk_outputs *outs);
 
 /**
- * @brief Sets @p lag (a gauge labelled topic,partition; vk_metrics.h) to the messages not yet
- * consumed in each partition assigned to @p consumer — the high watermark less the position, or
- * the whole partition before the first fetch — forgetting partitions no longer assigned.
- * Returns the sum; *@p assigned gets the number of partitions. Cheap: librdkafka's cached
- * watermarks, no request to the broker.
+ * What every consuming program serves on metrics.listen (lib/ops): its registry and endpoint,
+ * and the gauges of its consumer — lag per assigned partition (vaksin_consumer_lag_messages),
+ * the assignment (vaksin_assigned_partitions) and readiness (vaksin_ready, GET /readyz).
  */
-int64_t vk_consumer_lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned);
+typedef struct vk_service_ops {
+    vk_metrics *reg;
+    vk_httpd *http;
+    vk_metric *lag, *assigned, *ready;
+    int64_t ready_lag_max; /* ready.lag.max */
+    int64_t next;          /* vk_mono_ms() of the next vk_service_ops_update */
+} vk_service_ops;
+
+/**
+ * @brief Makes the registry and the consumer's gauges, and serves them on metrics.listen
+ * (logged with its port). 0, or -1 (logged): out of memory, or an address that cannot be served.
+ */
+int vk_service_ops_start(vk_service_ops *o, const vk_config *cfg);
+void vk_service_ops_stop(vk_service_ops *o);
+
+/**
+ * @brief The loop is alive; sets the lag of each partition assigned to @p consumer (the high
+ * watermark less the position, or the whole partition before the first fetch; librdkafka's cached
+ * watermarks, no request), the assignment, and readiness: not ready for @p not_ready when the
+ * caller gives one (a fatal error, no database), with no partition assigned, or while more than
+ * ready.lag.max messages wait. Call about every second (o->next says when).
+ */
+void vk_service_ops_update(vk_service_ops *o, rd_kafka_t *consumer, const char *not_ready);
 
 #endif

@@ -145,14 +145,12 @@ static void tally_flush(tally *t, vk_metric *m) {
     memset(t, 0, sizeof *t);
 }
 
-/* The service's metrics (GET /metrics) and its endpoint. */
+/* The service's metrics (GET /metrics): the consumer's gauges and the endpoint (base), and what
+ * the loop counts. */
 typedef struct ops {
-    vk_metrics *reg;
-    vk_httpd *http;
-    vk_metric *events_in, *events_out, *dead, *txns, *batch_s, *commit_s, *lag, *assigned, *ready;
+    vk_service_ops base;
+    vk_metric *events_in, *events_out, *dead, *txns, *batch_s, *commit_s;
     tally in, out, dead_codes;
-    int64_t next_gauges;
-    int64_t ready_lag_max;
 } ops;
 
 typedef struct loop {
@@ -690,84 +688,48 @@ static void loop_metrics(loop *l) {
     l->batch_ms_max = 0;
 }
 
-/* The metric families every service has, and its endpoint on metrics.listen. -1 when the
- * endpoint cannot start (a wrong address is a configuration error, not something to run
- * without). */
+/* The loop's metric families besides the consumer's (vk_service_ops), and the endpoint on
+ * metrics.listen. -1 when the endpoint cannot start (a wrong address is a configuration error,
+ * not something to run without). */
 static int ops_setup(loop *l) {
     ops *o = &l->ops;
     const double *lat = vk_metrics_latency_buckets;
     int nlat = vk_metrics_latency_buckets_n;
-    o->ready_lag_max = vk_config_get_int(l->cfg, "ready.lag.max", 1000);
-    if (!(o->reg = vk_metrics_new()))
+    if (vk_service_ops_start(&o->base, l->cfg))
         return -1;
+    vk_metrics *reg = o->base.reg;
     o->events_in =
-        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_events_in_total",
+        vk_metrics_add(reg, VK_COUNTER, "vaksin_events_in_total",
                        "Input messages handled in committed transactions.", "topic", NULL, 0);
     o->events_out =
-        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_events_out_total",
+        vk_metrics_add(reg, VK_COUNTER, "vaksin_events_out_total",
                        "Output events committed (dead letters not included).", "topic", NULL, 0);
-    o->dead = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_dead_letters_total",
+    o->dead = vk_metrics_add(reg, VK_COUNTER, "vaksin_dead_letters_total",
                              "Dead letters committed, by reason code.", "code", NULL, 0);
     o->txns =
-        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_transactions_total",
+        vk_metrics_add(reg, VK_COUNTER, "vaksin_transactions_total",
                        "Kafka transactions by outcome (committed, aborted).", "outcome", NULL, 0);
     o->batch_s =
-        vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_seconds",
+        vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_batch_seconds",
                        "From a transaction's first message to its commit.", NULL, lat, nlat);
     o->commit_s =
-        vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_commit_seconds",
+        vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_commit_seconds",
                        "Flushing the outputs and committing the transaction.", NULL, lat, nlat);
-    o->lag = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_consumer_lag_messages",
-                            "Input messages not yet consumed, per assigned partition.",
-                            "topic,partition", NULL, 0);
-    o->assigned = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
-                                 "Input partitions assigned to this instance.", NULL, NULL, 0);
-    o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.", NULL,
-                              NULL, 0);
-    if (!o->events_in || !o->events_out || !o->dead || !o->txns || !o->batch_s || !o->commit_s ||
-        !o->lag || !o->assigned || !o->ready)
-        return -1;
-    vk_metric_inc(o->txns, "committed", 0);
-    vk_metric_inc(o->txns, "aborted", 0);
-    char err[256];
-    const char *listen = vk_config_get(l->cfg, "metrics.listen", "off");
-    o->http = vk_httpd_start(listen, o->reg, err, sizeof err);
-    if (!o->http && err[0]) {
-        vk_error("msg=\"cannot serve metrics\" error=\"%s\"", err);
+    if (!o->events_in || !o->events_out || !o->dead || !o->txns || !o->batch_s || !o->commit_s) {
+        vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
         return -1;
     }
-    if (o->http)
-        vk_info("msg=\"serving /metrics, /healthz, /readyz\" listen=%s port=%d", listen,
-                vk_httpd_port(o->http));
+    vk_metric_inc(o->txns, "committed", 0);
+    vk_metric_inc(o->txns, "aborted", 0);
     return 0;
 }
 
-static void ops_teardown(loop *l) {
-    vk_httpd_stop(l->ops.http);
-    vk_metrics_destroy(l->ops.reg);
-}
-
-/* Every second: the loop is alive; lag per partition, assignment and readiness. */
+/* Every second: the consumer's gauges and readiness, and the service's own metrics. */
 static void ops_gauges(loop *l) {
-    ops *o = &l->ops;
-    int assigned = 0;
-    int64_t lag = vk_consumer_lag_gauge(l->consumer, o->lag, &assigned);
-    vk_metric_set(o->assigned, NULL, assigned);
-    char why[128] = "";
-    if (l->fatal)
-        snprintf(why, sizeof why, "stopping after a fatal error");
-    else if (assigned == 0)
-        snprintf(why, sizeof why, "no input partition assigned");
-    else if (lag > o->ready_lag_max)
-        snprintf(why, sizeof why,
-                 "catching up: %" PRId64 " messages behind (ready.lag.max %" PRId64 ")", lag,
-                 o->ready_lag_max);
-    vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    vk_service_ops_update(&l->ops.base, l->consumer,
+                          l->fatal ? "stopping after a fatal error" : NULL);
     if (l->svc->publish)
-        l->svc->publish(l->svc->ctx, o->reg);
-    vk_httpd_ready(o->http, !why[0], why);
-    vk_httpd_beat(o->http);
-    o->next_gauges = vk_mono_ms() + 1000;
+        l->svc->publish(l->svc->ctx, l->ops.base.reg);
 }
 
 static int loop_setup(loop *l, vk_codec *codec) {
@@ -888,7 +850,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
                 loop_metrics(&l);
                 next_metrics = now + metrics_ms;
             }
-            if (now >= l.ops.next_gauges)
+            if (now >= l.ops.base.next)
                 ops_gauges(&l);
         }
         if (!l.fatal) {
@@ -913,7 +875,7 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     while (l.n_paused)
         pause_drop(&l, l.n_paused - 1, false);
     free(l.paused);
-    ops_teardown(&l);
+    vk_service_ops_stop(&l.ops.base);
     vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
     return l.fatal ? -1 : 0;
 }

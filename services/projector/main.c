@@ -52,13 +52,12 @@ static const vk_config_doc keys[] = {
 static const vk_program program = {"vaksin-projector",
                                    "vaksin.target.events → the PostgreSQL read model", NULL, keys};
 
-/* GET /metrics: what the projector did, as projector_stats counts it, per batch. */
+/* GET /metrics: the consumer's gauges and the endpoint (base), and what the projector did, as
+ * projector_stats counts it, per batch. */
 typedef struct ops {
-    vk_metrics *reg;
-    vk_httpd *http;
-    vk_metric *events, *quarantined, *batches, *phase, *batch_s, *lag, *assigned, *ready;
+    vk_service_ops base;
+    vk_metric *events, *quarantined, *batches, *phase, *batch_s;
     projector_stats seen; /* the stats at the last update */
-    int64_t ready_lag_max, next_gauges;
 } ops;
 
 typedef struct app {
@@ -75,47 +74,31 @@ static int ops_setup(app *a) {
     ops *o = &a->ops;
     const double *lat = vk_metrics_latency_buckets;
     int nlat = vk_metrics_latency_buckets_n;
-    o->ready_lag_max = vk_config_get_int(a->cfg, "ready.lag.max", 1000);
-    if (!(o->reg = vk_metrics_new()))
+    if (vk_service_ops_start(&o->base, a->cfg))
         return -1;
-    o->events = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_projected_events_total",
+    vk_metrics *reg = o->base.reg;
+    o->events = vk_metrics_add(reg, VK_COUNTER, "vaksin_projected_events_total",
                                "Events in committed batches, by outcome (applied, unchanged, "
                                "rejected, duplicate).",
                                "outcome", NULL, 0);
     o->quarantined =
-        vk_metrics_add(o->reg, VK_COUNTER, "vaksin_quarantined_events_total",
+        vk_metrics_add(reg, VK_COUNTER, "vaksin_quarantined_events_total",
                        "Events the database refused, set aside in quarantine.", NULL, NULL, 0);
-    o->batches = vk_metrics_add(o->reg, VK_COUNTER, "vaksin_projector_batches_total",
+    o->batches = vk_metrics_add(reg, VK_COUNTER, "vaksin_projector_batches_total",
                                 "Batches committed.", NULL, NULL, 0);
-    o->phase = vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_phase_seconds",
+    o->phase = vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_batch_phase_seconds",
                               "Time of each phase of a batch (decode, load, decide, write, "
                               "commit).",
                               "phase", lat, nlat);
-    o->batch_s = vk_metrics_add(o->reg, VK_HISTOGRAM, "vaksin_batch_seconds",
+    o->batch_s = vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_batch_seconds",
                                 "Applying one batch, from BEGIN to COMMIT.", NULL, lat, nlat);
-    o->lag = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_consumer_lag_messages",
-                            "Events not yet consumed, per assigned partition.", "topic,partition",
-                            NULL, 0);
-    o->assigned = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
-                                 "Input partitions assigned to this instance.", NULL, NULL, 0);
-    o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.", NULL,
-                              NULL, 0);
-    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s || !o->lag ||
-        !o->assigned || !o->ready)
+    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s) {
+        vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
         return -1;
+    }
     static const char *const outcomes[] = {"applied", "unchanged", "rejected", "duplicate"};
     for (int i = 0; i < 4; i++)
         vk_metric_inc(o->events, outcomes[i], 0);
-    char err[256];
-    const char *listen = vk_config_get(a->cfg, "metrics.listen", "off");
-    o->http = vk_httpd_start(listen, o->reg, err, sizeof err);
-    if (!o->http && err[0]) {
-        vk_error("msg=\"cannot serve metrics\" error=\"%s\"", err);
-        return -1;
-    }
-    if (o->http)
-        vk_info("msg=\"serving /metrics, /healthz, /readyz\" listen=%s port=%d", listen,
-                vk_httpd_port(o->http));
     return 0;
 }
 
@@ -142,25 +125,11 @@ static void ops_batch(app *a, int64_t ms) {
 
 /* Every second: alive; lag, assignment, readiness (the database connection included). */
 static void ops_gauges(app *a) {
-    ops *o = &a->ops;
-    int assigned;
-    int64_t lag = vk_consumer_lag_gauge(a->consumer, o->lag, &assigned);
-    vk_metric_set(o->assigned, NULL, assigned);
-    char why[128] = "";
-    if (a->fatal)
-        snprintf(why, sizeof why, "stopping after a fatal error");
-    else if (!a->db || PQstatus(a->db) != CONNECTION_OK)
-        snprintf(why, sizeof why, "no connection to PostgreSQL");
-    else if (assigned == 0)
-        snprintf(why, sizeof why, "no input partition assigned");
-    else if (lag > o->ready_lag_max)
-        snprintf(why, sizeof why,
-                 "catching up: %" PRId64 " events behind (ready.lag.max %" PRId64 ")", lag,
-                 o->ready_lag_max);
-    vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
-    vk_httpd_ready(o->http, !why[0], why);
-    vk_httpd_beat(o->http);
-    o->next_gauges = vk_mono_ms() + 1000;
+    vk_service_ops_update(&a->ops.base, a->consumer,
+                          a->fatal ? "stopping after a fatal error"
+                          : !a->db || PQstatus(a->db) != CONNECTION_OK
+                              ? "no connection to PostgreSQL"
+                              : NULL);
 }
 
 /* Reconnects until it works or the program is stopped. */
@@ -404,7 +373,7 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t
             log_metrics(a);
             next_metrics = now + metrics_ms;
         }
-        if (now >= a->ops.next_gauges)
+        if (now >= a->ops.base.next)
             ops_gauges(a);
     }
     if (!a->fatal)
@@ -473,8 +442,7 @@ out:
     }
     if (a.db)
         PQfinish(a.db);
-    vk_httpd_stop(a.ops.http);
-    vk_metrics_destroy(a.ops.reg);
+    vk_service_ops_stop(&a.ops.base);
     projector_destroy(a.proj);
     vk_catalog_free(&catalog);
     if (codec)
