@@ -496,12 +496,15 @@ void lookup_publish(void *ctx, vk_metrics *reg) {
         vk_metric_set(m->failures, name, (double)st.failures);
         vk_metric_set(m->rejected, name, (double)st.rejected);
         vk_metric_set(m->breaker_opened, name, (double)st.breaker_opened);
-        snprintf(key, sizeof key, "%s,found", name);
-        vk_metric_set(m->answers, key, (double)st.found);
-        snprintf(key, sizeof key, "%s,not_found", name);
-        vk_metric_set(m->answers, key, (double)st.not_found);
-        snprintf(key, sizeof key, "%s,unavailable", name);
-        vk_metric_set(m->answers, key, (double)st.unavailable);
+        const struct {
+            const char *result;
+            uint64_t n;
+        } answers[] = {
+            {"found", st.found}, {"not_found", st.not_found}, {"unavailable", st.unavailable}};
+        for (size_t k = 0; k < sizeof answers / sizeof *answers; k++) {
+            snprintf(key, sizeof key, "%s,%s", name, answers[k].result);
+            vk_metric_set(m->answers, key, (double)answers[k].n);
+        }
         for (size_t k = 0; k < sizeof states / sizeof *states; k++) {
             snprintf(key, sizeof key, "%s,%s", name, vk_breaker_state_name(states[k]));
             vk_metric_set(m->breaker, key, st.breaker == states[k] ? 1 : 0);
