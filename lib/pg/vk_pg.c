@@ -187,6 +187,48 @@ PGconn *vk_pg_connect(const char *conninfo, int64_t max_wait_ms, volatile sig_at
     }
 }
 
+/* Rows written per table by this thread since the last vk_pg_rows_take (vk_pg.h). */
+static _Thread_local vk_pg_rows rows_written[VK_PG_ROWS_MAX];
+static _Thread_local size_t n_rows_written;
+
+/* After a statement succeeded: when it wrote a table — COPY t, INSERT INTO t, UPDATE t, t not a
+ * staging table (*_in, *_upd) — the server's count of its rows, added to the table's. */
+static void note_rows(const char *sql, PGresult *r) {
+    static const char *const verbs[] = {"COPY ", "INSERT INTO ", "UPDATE "};
+    const char *t = NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs && !t; i++)
+        if (strncmp(sql, verbs[i], strlen(verbs[i])) == 0)
+            t = sql + strlen(verbs[i]);
+    const char *count = t && r ? PQcmdTuples(r) : "";
+    if (!*count)
+        return;
+    size_t len = strspn(t, "abcdefghijklmnopqrstuvwxyz_0123456789");
+    if (len == 0 || len >= sizeof rows_written[0].table ||
+        (len > 3 && strncmp(t + len - 3, "_in", 3) == 0) ||
+        (len > 4 && strncmp(t + len - 4, "_upd", 4) == 0))
+        return;
+    size_t i = 0;
+    while (i < n_rows_written &&
+           (strlen(rows_written[i].table) != len || strncmp(rows_written[i].table, t, len) != 0))
+        i++;
+    if (i == n_rows_written) {
+        if (i == VK_PG_ROWS_MAX)
+            return;
+        memcpy(rows_written[i].table, t, len);
+        rows_written[i].table[len] = '\0';
+        rows_written[i].rows = 0;
+        n_rows_written++;
+    }
+    rows_written[i].rows += strtoull(count, NULL, 10);
+}
+
+size_t vk_pg_rows_take(vk_pg_rows *out, size_t max) {
+    size_t n = n_rows_written < max ? n_rows_written : max;
+    memcpy(out, rows_written, n * sizeof *out);
+    n_rows_written = 0;
+    return n;
+}
+
 void vk_pg_last_error(char *sqlstate, size_t sqlstate_len, char *message, size_t message_len) {
     snprintf(sqlstate, sqlstate_len, "%s", last_sqlstate);
     snprintf(message, message_len, "%s", last_message);
@@ -219,6 +261,7 @@ static int exec_within(PGconn *db, const char *sql, int64_t timeout_ms) {
         PQclear(r);
         return -1;
     }
+    note_rows(sql, r);
     PQclear(r);
     return 0;
 }
@@ -239,6 +282,7 @@ static PGresult *query_within(PGconn *db, ExecStatusType expect, const char *sql
         PQclear(r);
         return NULL;
     }
+    note_rows(sql, r);
     return r;
 }
 
@@ -274,6 +318,7 @@ PGresult *vk_pg_run(PGconn *db, vk_pg_stmt *stmt, ExecStatusType expect,
         PQclear(r);
         return NULL;
     }
+    note_rows(stmt->sql, r);
     return r;
 }
 
@@ -318,6 +363,8 @@ int vk_pg_copy(PGconn *db, const char *copy_sql, const vk_buf *data) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             log_result_error(copy_sql, db, r);
             rc = -1;
+        } else {
+            note_rows(copy_sql, r);
         }
         PQclear(r);
     }
@@ -342,6 +389,10 @@ void vk_pg_array_elem(vk_buf *b, const char *s) {
  * connecting is still bounded, and a migration is watched by whoever deploys it.
  */
 int vk_pg_migrate(PGconn *db) {
+    return vk_pg_migrate_each(db, NULL, NULL);
+}
+
+int vk_pg_migrate_each(PGconn *db, void (*applied)(const char *version, void *ctx), void *ctx) {
     if (exec_within(db, "SET statement_timeout = 0", 0) ||
         exec_within(db,
                     "CREATE TABLE IF NOT EXISTS schema_migration ("
@@ -373,6 +424,8 @@ int vk_pg_migrate(PGconn *db) {
         if (!r || exec_within(db, "COMMIT", 0)) {
             exec_within(db, "ROLLBACK", 0);
             rc = -1;
+        } else if (applied) {
+            applied(m->file, ctx);
         }
         PQclear(r);
     }
@@ -380,4 +433,50 @@ int vk_pg_migrate(PGconn *db) {
     if (exec_within(db, "RESET statement_timeout", 0))
         rc = -1;
     return rc;
+}
+
+/* @p file without its ".sql" into @p out. */
+static void version_name(char *out, size_t len, const char *file) {
+    size_t n = strlen(file);
+    if (n > 4 && strcmp(file + n - 4, ".sql") == 0)
+        n -= 4;
+    snprintf(out, len, "%.*s", (int)n, file);
+}
+
+int vk_pg_schema_status_get(PGconn *db, vk_pg_schema_status *st) {
+    memset(st, 0, sizeof *st);
+    for (const vk_embedded_schema *m = vk_embedded_migrations; m->file; m++)
+        version_name(st->needs, sizeof st->needs, m->file); /* the table is sorted */
+    /* Through search_path, as vk_pg_migrate creates it (vaksin-rebuild migrates another
+     * schema). No table yet: an empty schema, nothing applied. */
+    PGresult *r = vk_pg_query(db, PGRES_TUPLES_OK,
+                              "SELECT to_regclass('schema_migration') IS NOT NULL", 0, NULL);
+    if (!r)
+        return -1;
+    bool exists = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    r = NULL;
+    if (exists && !(r = vk_pg_query(db, PGRES_TUPLES_OK,
+                                    "SELECT version FROM schema_migration ORDER BY 1", 0, NULL)))
+        return -1;
+    int rows = r ? PQntuples(r) : 0;
+    if (rows > 0)
+        version_name(st->at, sizeof st->at, PQgetvalue(r, rows - 1, 0));
+    size_t used = 0;
+    for (const vk_embedded_schema *m = vk_embedded_migrations; m->file; m++) {
+        bool recorded = false;
+        for (int i = 0; i < rows && !recorded; i++)
+            recorded = strcmp(PQgetvalue(r, i, 0), m->file) == 0;
+        if (recorded)
+            continue;
+        char name[64];
+        version_name(name, sizeof name, m->file);
+        int w = snprintf(st->missing + used, sizeof st->missing - used, "%s%s",
+                         st->n_missing ? "," : "", name);
+        if (w > 0 && (size_t)w < sizeof st->missing - used)
+            used += (size_t)w;
+        st->n_missing++;
+    }
+    PQclear(r);
+    return 0;
 }

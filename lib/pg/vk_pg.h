@@ -102,12 +102,49 @@ void vk_pg_array_elem(vk_buf *b, const char *s);
  */
 void vk_pg_last_error(char *sqlstate, size_t sqlstate_len, char *message, size_t message_len);
 
+/** Rows written to one table (vk_pg_rows_take). */
+typedef struct vk_pg_rows {
+    char table[48];
+    uint64_t rows;
+} vk_pg_rows;
+#define VK_PG_ROWS_MAX 24
+
+/**
+ * @brief The rows this thread's statements wrote per table since the last take, as the server
+ * counted them (COPY, INSERT INTO and UPDATE of a table; staging tables, named *_in or *_upd,
+ * are not counted), into @p out (at most @p max); then starts counting again. Take once before
+ * a transaction (forgetting a rolled-back one) and once after its COMMIT.
+ */
+size_t vk_pg_rows_take(vk_pg_rows *out, size_t max);
+
 /**
  * @brief Brings the schema up to date: creates schema_migration, then applies, each in its own
  * transaction, every embedded migration not yet recorded, in file-name order, under an advisory
  * lock so two starting projectors do not race. Runs without the statement timeout, on either
- * side (a migration may take minutes). Returns 0, or -1 (logged).
+ * side (a migration may take minutes). Needs the rights of the schema's owner. Returns 0, or -1
+ * (logged).
  */
 int vk_pg_migrate(PGconn *db);
+
+/** @brief vk_pg_migrate, calling @p applied (when not NULL) with the file name of each migration
+ *  once it is committed — how `vaksin-projector --migrate` says what it did. */
+int vk_pg_migrate_each(PGconn *db, void (*applied)(const char *version, void *ctx), void *ctx);
+
+/** Where a schema stands against the migrations embedded in this binary (names without ".sql"). */
+typedef struct vk_pg_schema_status {
+    char at[64];       /* the newest migration recorded in schema_migration; "" when none is */
+    char needs[64];    /* the newest embedded migration: what this binary needs */
+    char missing[512]; /* the embedded migrations not recorded, comma-separated ("" when none) */
+    int n_missing;
+} vk_pg_schema_status;
+
+/**
+ * @brief Reads which embedded migrations the schema has, changing nothing: for a program whose
+ * login may not run DDL (the projector with migrate.on.start=false), which refuses to start
+ * when @p st->n_missing > 0. Needs SELECT on schema_migration (006_roles grants it to
+ * vaksin_projector); a schema without that table has no migration. Returns 0, or -1 when it
+ * could not be read (logged; vk_pg_last_error says why, e.g. 42501 for permission denied).
+ */
+int vk_pg_schema_status_get(PGconn *db, vk_pg_schema_status *st);
 
 #endif

@@ -555,6 +555,25 @@ static void count(projector *p) {
     }
 }
 
+/* The rows the transaction just committed wrote, added to the stats per table. */
+static void count_rows(projector *p) {
+    vk_pg_rows now[VK_PG_ROWS_MAX];
+    size_t n = vk_pg_rows_take(now, VK_PG_ROWS_MAX);
+    projector_stats *s = &p->stats;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < s->n_rows && strcmp(s->rows[k].table, now[i].table) != 0)
+            k++;
+        if (k == s->n_rows) {
+            if (k == VK_PG_ROWS_MAX)
+                continue;
+            s->rows[s->n_rows++] = (vk_pg_rows){.rows = 0};
+            memcpy(s->rows[k].table, now[i].table, sizeof s->rows[k].table);
+        }
+        s->rows[k].rows += now[i].rows;
+    }
+}
+
 /* Remembers why the transaction failed, before ROLLBACK clears it: for projector_isolate. */
 static void note_failure(projector *p) {
     vk_pg_last_error(p->fail_sqlstate, sizeof p->fail_sqlstate, p->fail_message,
@@ -569,6 +588,8 @@ static void note_failure(projector *p) {
 static int apply_events(projector *p, PGconn *db, bool *stale) {
     *stale = false;
     p->fail_sqlstate[0] = p->fail_message[0] = '\0';
+    vk_pg_rows forget[VK_PG_ROWS_MAX];
+    vk_pg_rows_take(forget, VK_PG_ROWS_MAX); /* what an earlier, rolled-back try wrote */
     reset_batch_state(p);
     int64_t t0 = vk_mono_ms(), t1 = t0, t2 = t0, t3 = t0;
     if (vk_pg_exec(db, "BEGIN")) {
@@ -596,6 +617,7 @@ static int apply_events(projector *p, PGconn *db, bool *stale) {
         note_failure(p);
         return -1;
     }
+    count_rows(p);
     p->stats.ms_load += t1 - t0;
     p->stats.ms_decide += t2 - t1;
     p->stats.ms_write += t3 - t2;
@@ -657,6 +679,8 @@ static int quarantine_first(projector *p, PGconn *db, bool *stale) {
     const rd_kafka_message_t *m = e->m;
     int n = p->b.n;
     p->b.n = 1;
+    vk_pg_rows forget[VK_PG_ROWS_MAX];
+    vk_pg_rows_take(forget, VK_PG_ROWS_MAX);
     char sqlstate[sizeof p->fail_sqlstate], why[sizeof p->fail_message];
     memcpy(sqlstate, p->fail_sqlstate, sizeof sqlstate);
     memcpy(why, p->fail_message, sizeof why);
@@ -695,6 +719,7 @@ static int quarantine_first(projector *p, PGconn *db, bool *stale) {
         vk_pg_exec(db, "ROLLBACK");
         return *stale ? 0 : -1;
     }
+    count_rows(p);
     char q[1100];
     vk_error("msg=\"event quarantined\" topic=%s partition=%" PRId32 " offset=%" PRId64
              " event_id=%s sqlstate=%s error=\"%s\"",

@@ -7,6 +7,7 @@
 
 #include "vk_catalog.h"
 #include "vk_codec.h"
+#include "vk_pg.h"
 #include "vk_target.h"
 
 #include <librdkafka/rdkafka.h>
@@ -21,6 +22,9 @@ typedef struct projector projector;
 typedef struct projector_stats {
     uint64_t events, applied, unchanged, rejected, duplicates, undecodable, batches;
     uint64_t quarantined; /* events set aside by projector_isolate */
+    /* Rows written per table by committed transactions, as PostgreSQL counted them. */
+    vk_pg_rows rows[VK_PG_ROWS_MAX];
+    size_t n_rows;
     /* Cumulative milliseconds per phase of projector_flush: where a batch's time goes. */
     int64_t ms_decode, ms_load, ms_decide, ms_write, ms_commit;
 } projector_stats;

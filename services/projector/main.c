@@ -12,6 +12,12 @@
  * from the offsets stored in PostgreSQL, as after an assignment: the failed batch is consumed
  * and applied again from scratch (its decisions re-made against the committed rows), and so is
  * any earlier batch the database came back without (see flush()).
+ *
+ * The schema: by default the projector applies the embedded migrations itself at start
+ * (vk_pg_migrate), which needs the schema owner's rights. A deployment that keeps DDL away from
+ * the running writer sets migrate.on.start=false and runs `vaksin-projector --migrate` as the
+ * owner first (compose/: the vaksin-migrate job); the projector then only checks that every
+ * embedded migration is recorded and refuses to start otherwise, naming the step to run.
  */
 #include "projector.h"
 #include "vk_config.h"
@@ -22,6 +28,7 @@
 #include "vk_pg.h"
 #include "vk_signals.h"
 #include "vk_time.h"
+#include "vk_tool.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +38,9 @@
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
     {"pg.conninfo", NULL, "libpq connection string of the read model (or VAKSIN_PG)"},
+    {"migrate.on.start", "true",
+     "apply the schema migrations at start (needs the schema owner's rights); false: only check"
+     " that the schema has them all and refuse to start otherwise (run --migrate first)"},
     VK_PG_STATEMENT_TIMEOUT_KEY("60000", " (then it reconnects and resumes from the stored offsets;"
                                          " migrations have no limit)"),
     {"group.id", "vaksin-projector", "consumer group (also the key of its stored offsets)"},
@@ -49,14 +59,18 @@ static const vk_config_doc keys[] = {
     {NULL, NULL, NULL},
 };
 
-static const vk_program program = {"vaksin-projector",
-                                   "vaksin.target.events → the PostgreSQL read model", NULL, keys};
+static const vk_program program = {
+    "vaksin-projector", "vaksin.target.events → the PostgreSQL read model",
+    "[--migrate]\n"
+    "  --migrate  apply the schema migrations (connect as the schema owner), print each one\n"
+    "             applied and exit: 0 when the schema is up to date, 1 when a migration failed",
+    keys};
 
 /* GET /metrics: the consumer's gauges and the endpoint (base), and what the projector did, as
  * projector_stats counts it, per batch. */
 typedef struct ops {
     vk_service_ops base;
-    vk_metric *events, *quarantined, *batches, *phase, *batch_s;
+    vk_metric *events, *quarantined, *batches, *phase, *batch_s, *rows;
     projector_stats seen; /* the stats at the last update */
 } ops;
 
@@ -92,7 +106,11 @@ static int ops_setup(app *a) {
                               "phase", lat, nlat);
     o->batch_s = vk_metrics_add(reg, VK_HISTOGRAM, "vaksin_batch_seconds",
                                 "Applying one batch, from BEGIN to COMMIT.", NULL, lat, nlat);
-    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s) {
+    o->rows = vk_metrics_add(reg, VK_COUNTER, "vaksin_rows_written_total",
+                             "Rows of the read model written by committed batches, per table, as "
+                             "PostgreSQL counted them.",
+                             "table", NULL, 0);
+    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s || !o->rows) {
         vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
         return -1;
     }
@@ -112,6 +130,8 @@ static void ops_batch(app *a, int64_t ms) {
     vk_metric_inc(o->events, "duplicate", (double)(s->duplicates - o->seen.duplicates));
     vk_metric_inc(o->quarantined, NULL, (double)(s->quarantined - o->seen.quarantined));
     vk_metric_inc(o->batches, NULL, (double)(s->batches - o->seen.batches));
+    for (size_t i = 0; i < s->n_rows; i++) /* cumulative already */
+        vk_metric_set(o->rows, s->rows[i].table, (double)s->rows[i].rows);
     if (s->batches > o->seen.batches) {
         vk_metric_observe(o->phase, "decode", (double)(s->ms_decode - o->seen.ms_decode) / 1000);
         vk_metric_observe(o->phase, "load", (double)(s->ms_load - o->seen.ms_load) / 1000);
@@ -324,6 +344,63 @@ static int load_facilities(PGconn *db, const char *path) {
     return rc ? -1 : 0;
 }
 
+/* --migrate: prints each migration as it is committed. */
+static void print_applied(const char *version, void *ctx) {
+    int *n = ctx;
+    printf("applied %s\n", version);
+    fflush(stdout);
+    (*n)++;
+}
+
+/* vaksin-projector --migrate: the schema owner's step. 0, or 1 (the failure is logged). */
+static int migrate_only(PGconn *db) {
+    int applied = 0;
+    if (vk_pg_migrate_each(db, print_applied, &applied))
+        return 1;
+    vk_pg_schema_status st;
+    if (vk_pg_schema_status_get(db, &st))
+        return 1;
+    printf("schema at %s: %s\n", st.at, applied ? "up to date" : "up to date, nothing to apply");
+    return 0;
+}
+
+/*
+ * migrate.on.start=false: the login may not run DDL, so the schema must already have every
+ * migration this binary embeds. One line that says what to do when it has not.
+ */
+static int check_schema(PGconn *db) {
+    vk_pg_schema_status st;
+    if (vk_pg_schema_status_get(db, &st)) {
+        char state[6], message[256];
+        vk_pg_last_error(state, sizeof state, message, sizeof message);
+        vk_error("msg=\"cannot read the schema's migrations (%s): run vaksin-projector --migrate as"
+                 " the schema owner\" sqlstate=%s",
+                 message[0] ? message : "no answer", state[0] ? state : "none");
+        return -1;
+    }
+    if (st.n_missing > 0) {
+        vk_error("msg=\"schema at %s, this vaksin-projector needs %s: run vaksin-projector"
+                 " --migrate as the schema owner\" missing=%s",
+                 st.at[0] ? st.at : "nothing (no migration applied)", st.needs, st.missing);
+        return -1;
+    }
+    vk_info("msg=\"schema has every migration; migrate.on.start=false, none applied\" schema_at=%s",
+            st.at);
+    return 0;
+}
+
+/* Strictly true or false: a mistyped value must not silently decide who runs DDL. */
+static int migrate_on_start(const vk_config *cfg, bool *on) {
+    const char *v = vk_config_get(cfg, "migrate.on.start", "true");
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *on = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *on = false;
+    else
+        return -1;
+    return 0;
+}
+
 static void log_metrics(app *a) {
     const projector_stats *s = projector_get_stats(a->proj);
     vk_info("msg=metrics events=%" PRIu64 " applied=%" PRIu64 " unchanged=%" PRIu64
@@ -383,11 +460,20 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t
 }
 
 int main(int argc, char **argv) {
+    bool migrate = vk_tool_take_flag(&argc, argv, "--migrate");
     vk_config *cfg = vk_config_new();
     int first, rc = vk_cli_parse(argc, argv, &program, cfg, &first);
-    if (rc) {
+    if (rc || first < argc) {
+        if (!rc)
+            fprintf(stderr, "vaksin-projector: unexpected argument %s (see --help)\n", argv[first]);
         vk_config_destroy(cfg);
         return rc > 0 ? 0 : 2;
+    }
+    bool migrate_first = true;
+    if (migrate_on_start(cfg, &migrate_first)) {
+        vk_error("msg=\"migrate.on.start must be true or false\"");
+        vk_config_destroy(cfg);
+        return 2;
     }
     vk_install_signals();
     app a = {.cfg = cfg, .conninfo = vk_config_get(cfg, "pg.conninfo", NULL)};
@@ -400,6 +486,14 @@ int main(int argc, char **argv) {
         vk_error("msg=\"" VK_PG_STATEMENT_TIMEOUT_RANGE "\"");
         vk_config_destroy(cfg);
         return 2;
+    }
+    if (migrate) {
+        PGconn *db = vk_pg_connect(a.conninfo, 120000, &vk_stop);
+        rc = db ? migrate_only(db) : 1;
+        if (db)
+            PQfinish(db);
+        vk_config_destroy(cfg);
+        return rc;
     }
     int batch_max = (int)vk_config_get_int(cfg, "batch.max", 2000);
     char err[512];
@@ -416,7 +510,7 @@ int main(int argc, char **argv) {
         goto out;
     }
     a.db = vk_pg_connect(a.conninfo, 120000, &vk_stop);
-    if (!a.db || vk_pg_migrate(a.db))
+    if (!a.db || (migrate_first ? vk_pg_migrate(a.db) : check_schema(a.db)))
         goto out;
     const char *facilities = vk_config_get(cfg, "facilities.file", NULL);
     if (facilities && *facilities && load_facilities(a.db, facilities))

@@ -60,6 +60,9 @@ it_wait_until "vaksin_projected_events_total{outcome=applied} = 3" 60 projected
 promtool check metrics <"$IT_TMP/metrics" || it_fail "promtool check metrics refused the projector's /metrics"
 echo "ok [$IT_NAME]: promtool check metrics accepts the projector's /metrics"
 it_eq "quarantined" 0 "$(metric vaksin_quarantined_events_total)"
+it_eq "rows written to target (PostgreSQL's count)" 3 "$(metric 'vaksin_rows_written_total{table="target"}')"
+it_eq "rows written to event_log" 3 "$(metric 'vaksin_rows_written_total{table="event_log"}')"
+it_eq "no staging table counted" "" "$(grep -E 'vaksin_rows_written_total\{table="[a-z_]*_(in|upd)"' "$IT_TMP/metrics" || true)"
 batches=$(metric vaksin_projector_batches_total)
 it_eq "write-phase observations = batches" "$batches" \
     "$(metric 'vaksin_batch_phase_seconds_count{phase="write"}')"
