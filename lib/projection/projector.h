@@ -19,12 +19,21 @@
 
 typedef struct projector projector;
 
+/** Distinct rejection codes counted by code (more fold into "OTHER"). */
+#define PROJECTOR_REJECTION_CODES 48
+
 typedef struct projector_stats {
     uint64_t events, applied, unchanged, rejected, duplicates, undecodable, batches;
     uint64_t quarantined; /* events set aside by projector_isolate */
     /* Rows written per table by committed transactions, as PostgreSQL counted them. */
     vk_pg_rows rows[VK_PG_ROWS_MAX];
     size_t n_rows;
+    /* Rejected events by reason code (the rejection table's reason_code), cumulative. */
+    struct {
+        char code[32];
+        uint64_t n;
+    } rejections[PROJECTOR_REJECTION_CODES];
+    size_t n_rejection_codes;
     /* Cumulative milliseconds per phase of projector_flush: where a batch's time goes. */
     int64_t ms_decode, ms_load, ms_decide, ms_write, ms_commit;
 } projector_stats;

@@ -70,7 +70,7 @@ static const vk_program program = {
  * projector_stats counts it, per batch. */
 typedef struct ops {
     vk_service_ops base;
-    vk_metric *events, *quarantined, *batches, *phase, *batch_s, *rows;
+    vk_metric *events, *quarantined, *batches, *phase, *batch_s, *rows, *rejections;
     projector_stats seen; /* the stats at the last update */
 } ops;
 
@@ -110,7 +110,12 @@ static int ops_setup(app *a) {
                              "Rows of the read model written by committed batches, per table, as "
                              "PostgreSQL counted them.",
                              "table", NULL, 0);
-    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s || !o->rows) {
+    o->rejections = vk_metrics_add(reg, VK_COUNTER, "vaksin_rejections_total",
+                                   "Events the read model's rules refused (rejection rows), by "
+                                   "reason code.",
+                                   "code", NULL, 0);
+    if (!o->events || !o->quarantined || !o->batches || !o->phase || !o->batch_s || !o->rows ||
+        !o->rejections) {
         vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
         return -1;
     }
@@ -132,6 +137,8 @@ static void ops_batch(app *a, int64_t ms) {
     vk_metric_inc(o->batches, NULL, (double)(s->batches - o->seen.batches));
     for (size_t i = 0; i < s->n_rows; i++) /* cumulative already */
         vk_metric_set(o->rows, s->rows[i].table, (double)s->rows[i].rows);
+    for (size_t i = 0; i < s->n_rejection_codes; i++)
+        vk_metric_set(o->rejections, s->rejections[i].code, (double)s->rejections[i].n);
     if (s->batches > o->seen.batches) {
         vk_metric_observe(o->phase, "decode", (double)(s->ms_decode - o->seen.ms_decode) / 1000);
         vk_metric_observe(o->phase, "load", (double)(s->ms_load - o->seen.ms_load) / 1000);

@@ -46,8 +46,13 @@ committed=$(metric 'vaksin_transactions_total{outcome="committed"}')
 ((committed >= 1)) || it_fail "no committed transaction counted"
 it_eq "commit latency observations = committed transactions" "$committed" "$(metric vaksin_commit_seconds_count)"
 it_eq "assigned partitions" "$VAKSIN_PARTITIONS" "$(metric vaksin_assigned_partitions)"
-lag_series=$(grep -c '^vaksin_consumer_lag_messages{topic="vaksin.ticket.requests",partition="[0-9]*"} 0$' "$IT_TMP/metrics")
-it_eq "lag series at 0, one per partition" "$VAKSIN_PARTITIONS" "$lag_series"
+# The gauges are set every second: wait for the one after the requests were consumed.
+lag_zero() {
+    curl -sf "$url/metrics" >"$IT_TMP/metrics.lag" &&
+        (($(grep -c '^vaksin_consumer_lag_messages{topic="vaksin.ticket.requests",partition="[0-9]*"} 0$' "$IT_TMP/metrics.lag") == VAKSIN_PARTITIONS))
+}
+it_wait_until "a lag series per partition, all at 0" 10 lag_zero
+echo "ok [$IT_NAME]: $VAKSIN_PARTITIONS lag series at 0"
 it_eq "vaksin_ready" 1 "$(metric vaksin_ready)"
 it_eq "an unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$url/nothing")"
 
@@ -68,3 +73,16 @@ it_eq "write-phase observations = batches" "$batches" \
     "$(metric 'vaksin_batch_phase_seconds_count{phase="write"}')"
 projector_ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$purl/readyz")" == 200 ]]; }
 it_wait_until "the projector's /readyz at 200" 30 projector_ready
+
+# A rejection by the read model's rules is counted by its code: the same NIK with another name.
+printf '{"nik":"3273025205850001","name":"Siti Rahayu","birth_date":"1985-05-12","sex":"P","origin":"OTHER"}\n' \
+    >"$IT_TMP/conflict.jsonl"
+it_eq "submitted" "read=1 sent=1 refused=0" \
+    "$("$VAKSIN_BIN/vaksin-submit" --topic vaksin.ticket.requests "$IT_TMP/conflict.jsonl")"
+rejected() {
+    code=$(it_sql "SELECT reason_code FROM rejection")
+    [[ -n "$code" ]] && curl -sf "$purl/metrics" >"$IT_TMP/metrics" &&
+        [[ "$(metric "vaksin_rejections_total{code=\"$code\"}")" == 1 ]]
+}
+it_wait_until "vaksin_rejections_total counting the rejection by its code" 60 rejected
+echo "ok [$IT_NAME]: vaksin_rejections_total{code=\"$code\"} = 1, as the rejection table says"

@@ -66,9 +66,13 @@ it_eq "dead letters INVALID_NIK (PromQL)" 1 \
 it_eq "TargetEvents out of vaksin-ticket (PromQL)" 3 \
     "$(query 'sum(vaksin_events_out_total{service="vaksin-ticket",topic="vaksin.target.events"})')"
 it_eq "targets up (PromQL: sum(up))" 3 "$(query 'sum(up{job="vaksin"})')"
-it_eq "services ready (PromQL)" 3 "$(query 'sum(vaksin_ready)')"
-it_eq "lag of vaksin-projector (PromQL)" 0 \
-    "$(query 'sum(vaksin_consumer_lag_messages{service="vaksin-projector"})')"
+all_ready() { [[ "$(query 'sum(vaksin_ready)')" == 3 ]]; }
+it_wait_until "3 services ready (PromQL)" 15 all_ready
+echo "ok [$IT_NAME]: 3 services ready (PromQL)"
+# Gauges are set every second and scraped every second: wait for a scrape after the last event.
+lag_zero() { [[ "$(query 'sum(vaksin_consumer_lag_messages{service="vaksin-projector"})')" == 0 ]]; }
+it_wait_until "lag of vaksin-projector at 0 (PromQL)" 15 lag_zero
+echo "ok [$IT_NAME]: lag of vaksin-projector at 0 (PromQL)"
 
 # A stopped service leaves the discovery file, and Prometheus drops it.
 vk_service_stop registration
