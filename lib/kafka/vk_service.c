@@ -899,8 +899,11 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
         rc = bad_config ? 2 : 1;
     } else {
         const char *const inputs[] = {stage->input_topic, NULL};
-        vk_service svc = {
-            .name = stage->service, .input_topics = inputs, .handler = stage->handler, .ctx = ctx};
+        vk_service svc = {.name = stage->service,
+                          .input_topics = inputs,
+                          .handler = stage->handler,
+                          .ctx = ctx,
+                          .publish = stage->publish};
         rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
         stage->teardown(ctx, extra);
     }

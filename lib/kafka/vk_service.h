@@ -163,6 +163,8 @@ typedef struct vk_stage {
     void *(*setup)(const vk_config *cfg, vk_codec *codec, void **extra, bool *bad_config, char *err,
                    size_t errlen);
     void (*teardown)(void *ctx, void *extra);
+    /** vk_service.publish for the handler's ctx (its own metrics), or NULL. */
+    void (*publish)(void *ctx, vk_metrics *reg);
 } vk_stage;
 
 /**

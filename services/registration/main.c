@@ -69,7 +69,7 @@ static void teardown(void *ctx, void *resolver) {
 
 int main(int argc, char **argv) {
     const vk_stage stage = {
-        &program, REGISTRATION_SERVICE, VK_TOPIC_REGISTRATION_REQUESTS, reg_handle, setup,
-        teardown};
+        &program, REGISTRATION_SERVICE, VK_TOPIC_REGISTRATION_REQUESTS, reg_handle, setup, teardown,
+        NULL};
     return vk_stage_main(argc, argv, &stage);
 }

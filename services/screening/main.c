@@ -47,7 +47,7 @@ static void teardown(void *ctx, void *extra) {
 
 int main(int argc, char **argv) {
     const vk_stage stage = {
-        &program, SCREENING_SERVICE, VK_TOPIC_SCREENING_REQUESTS, screening_handle,
-        setup,    teardown};
+        &program, SCREENING_SERVICE, VK_TOPIC_SCREENING_REQUESTS, screening_handle, setup, teardown,
+        NULL};
     return vk_stage_main(argc, argv, &stage);
 }

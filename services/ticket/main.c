@@ -43,7 +43,7 @@ static void teardown(void *ctx, void *extra) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {&program,      TICKET_SERVICE, VK_TOPIC_TICKET_REQUESTS,
-                            ticket_handle, setup,          teardown};
+    const vk_stage stage = {
+        &program, TICKET_SERVICE, VK_TOPIC_TICKET_REQUESTS, ticket_handle, setup, teardown, NULL};
     return vk_stage_main(argc, argv, &stage);
 }

@@ -55,8 +55,12 @@ static void teardown(void *ctx, void *catalog) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {
-        &program, VACCINATION_SERVICE, VK_TOPIC_VACCINATION_REQUESTS, vaccination_handle, setup,
-        teardown};
+    const vk_stage stage = {&program,
+                            VACCINATION_SERVICE,
+                            VK_TOPIC_VACCINATION_REQUESTS,
+                            vaccination_handle,
+                            setup,
+                            teardown,
+                            NULL};
     return vk_stage_main(argc, argv, &stage);
 }

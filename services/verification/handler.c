@@ -52,6 +52,7 @@ struct verif_ctx {
     void *refresh_arg;
     int64_t clock_tolerance_ms;
     verif_stats stats;
+    vk_metric *m_decisions, *m_producer_time, *m_access, *m_grants; /* verif_publish's */
 };
 
 verif_ctx *verif_ctx_new(vk_codec *codec, const uint8_t *secret, size_t secret_len,
@@ -440,4 +441,39 @@ vk_handled verif_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out
     else
         c->stats.refused[a]++;
     return VK_OK;
+}
+
+/* ---- Metrics ---- */
+
+void verif_publish(void *ctx, vk_metrics *reg) {
+    verif_ctx *c = ctx;
+    if (!c->m_decisions) {
+        c->m_decisions = vk_metrics_add(reg, VK_COUNTER, "vaksin_verification_decisions_total",
+                                        "Verification requests decided: PENDING (authorized) or "
+                                        "the refusal's code.",
+                                        "decision", NULL, 0);
+        c->m_producer_time = vk_metrics_add(
+            reg, VK_COUNTER, "vaksin_verification_producer_time_total",
+            "Requests whose timestamp the producer set (the topic is not LogAppendTime).", NULL,
+            NULL, 0);
+        c->m_access = vk_metrics_add(reg, VK_COUNTER, "vaksin_access_events_total",
+                                     "Access events read, by outcome.", "outcome", NULL, 0);
+        c->m_grants = vk_metrics_add(reg, VK_GAUGE, "vaksin_grants",
+                                     "Grants held in memory: kept (open and recent closed), open, "
+                                     "forgotten so far; and the access event ids remembered.",
+                                     "state", NULL, 0);
+    }
+    const verif_stats *s = &c->stats;
+    vk_metric_set(c->m_decisions, "PENDING", (double)s->pending);
+    for (int a = VK_AUTHZ_NOT_AUTHORIZED; a < VK_AUTHZ_COUNT; a++)
+        vk_metric_set(c->m_decisions, vk_authz_code((vk_authz)a), (double)s->refused[a]);
+    vk_metric_set(c->m_producer_time, NULL, (double)s->producer_time);
+    static const char *const outcomes[] = {"applied", "refused", "duplicate", "undecodable",
+                                           "no_memory"};
+    for (int o = 0; o <= VERIF_ACCESS_NO_MEMORY; o++)
+        vk_metric_set(c->m_access, outcomes[o], (double)s->access[o]);
+    vk_metric_set(c->m_grants, "kept", (double)vk_grants_count(c->grants));
+    vk_metric_set(c->m_grants, "open", (double)vk_grants_open(c->grants));
+    vk_metric_set(c->m_grants, "forgotten", (double)vk_grants_forgotten(c->grants));
+    vk_metric_set(c->m_grants, "event_ids", (double)vk_grants_events(c->grants));
 }

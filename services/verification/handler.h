@@ -99,4 +99,8 @@ const verif_stats *verif_ctx_stats(const verif_ctx *c);
  */
 vk_handled verif_handle(void *ctx, const rd_kafka_message_t *in, vk_outputs *out, vk_dead *dead);
 
+/** @brief vk_stage.publish: decisions by code, producer-timestamped requests, access events by
+ *  outcome, and the grants held (kept, open, forgotten, event ids). */
+void verif_publish(void *ctx, vk_metrics *reg);
+
 #endif

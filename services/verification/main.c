@@ -125,6 +125,6 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
 int main(int argc, char **argv) {
     const vk_stage stage = {
         &program, VERIFICATION_SERVICE, VK_TOPIC_VERIFICATION_REQUESTS, verif_handle, setup,
-        teardown};
+        teardown, verif_publish};
     return vk_stage_main(argc, argv, &stage);
 }

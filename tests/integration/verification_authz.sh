@@ -179,6 +179,21 @@ it_eq "grants loaded again at restart" 1 \
 submit vaksin.verification.requests "$IT_TMP/requests-4.jsonl" 3
 wait_outputs 14 6 4
 
+# ---- Its metrics since the restart: 2 authorized (26, 11 again), 1 revoked (25) -----------------
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$IT_TMP/metrics"; }
+decided() {
+    curl -sf "$(vk_service_metrics_url verification)/metrics" >"$IT_TMP/metrics" &&
+        [[ "$(metric 'vaksin_verification_decisions_total{decision="PENDING"}')" == 2 ]]
+}
+it_wait_until "vaksin_verification_decisions_total{decision=PENDING} = 2" 30 decided
+promtool check metrics <"$IT_TMP/metrics" || it_fail "promtool check metrics refused vaksin-verification's /metrics"
+it_eq "decisions GRANT_REVOKED" 1 "$(metric 'vaksin_verification_decisions_total{decision="GRANT_REVOKED"}')"
+it_eq "decisions CLOCK_SKEW (none since the restart)" 0 \
+    "$(metric 'vaksin_verification_decisions_total{decision="CLOCK_SKEW"}')"
+it_eq "grants kept / open" "6 4" \
+    "$(metric 'vaksin_grants{state="kept"}') $(metric 'vaksin_grants{state="open"}')"
+it_eq "producer-timestamped requests" 0 "$(metric vaksin_verification_producer_time_total)"
+
 # ---- What the topics hold -----------------------------------------------------------------------
 dump vaksin.target.events >"$IT_TMP/target.jsonl"
 dump vaksin.verification.lookups >"$IT_TMP/lookups.jsonl"
