@@ -29,7 +29,7 @@ vk_service_built() { vk__ctx; [[ -x "$VK_BIN_DIR/$(vk__program "$(vk__short "$1"
 # $RUN/logs/NAME.log (appended), pid in $RUN/pids/NAME.pid. Fails when it is not built, already
 # runs, or exits within VAKSIN_START_GRACE seconds (default 0.5; its log tail is shown then).
 vk_service_start() {
-    local name bin pid port metrics=()
+    local name bin pid port="" metrics=()
     vk__ctx
     name=$(vk__short "${1:?usage: vk_service_start NAME [ARGS...]}")
     shift
