@@ -138,7 +138,7 @@ static const char *const every_key[] = {
     "lookup.breaker.open.ms", "lookup.ca.file", "lookup.cache.entries", "lookup.cache.ttl.ms",
     "lookup.connect.timeout.ms", "lookup.inflight", "lookup.retry.base.ms", "lookup.retry.max.ms",
     "lookup.timeout.ms",
-    "metrics.interval.ms", "metrics.listen", "output.failures.max",
+    "metrics.interval.ms", "metrics.listen", "migrate.on.start", "output.failures.max",
     "pg.conninfo", "pg.retry.ms", "pg.statement.timeout.ms",
     "projector.group", "ready.lag.max",
     "screening.max.diastolic", "screening.max.systolic", "screening.max.temperature.c",
