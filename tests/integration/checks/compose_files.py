@@ -149,6 +149,25 @@ def check(src, installed_bin):
                 problems.append(f"{sname}: no healthcheck of /readyz on metrics.listen"
                                 f" ({listen or 'unset'}): {probe or 'none'}")
 
+    # Prometheus scrapes exactly the long-running vaksin services, each on its metrics port.
+    scraped = set()
+    prom = os.path.join(compose_dir, "prometheus", "prometheus.yml")
+    if os.path.isfile(prom):
+        with open(prom) as f:
+            for job in yaml.safe_load(f).get("scrape_configs") or []:
+                for sc in job.get("static_configs") or []:
+                    scraped.update(sc.get("targets") or [])
+    want = set()
+    for sname, svc in services.items():
+        if is_vaksin(svc) and str(svc.get("restart", "")) != "no":
+            listen = env_of(svc).get("VAKSIN_METRICS_LISTEN", "")
+            if listen:
+                want.add(f"{sname}:{listen.rsplit(':', 1)[-1]}")
+    for t in sorted(want - scraped):
+        problems.append(f"prometheus/prometheus.yml does not scrape {t}")
+    for t in sorted(scraped - want):
+        problems.append(f"prometheus/prometheus.yml scrapes {t}, which serves no metrics")
+
     logins = {login for login, _ in role_logins(src)}
     owner = [login for login, grp in role_logins(src) if grp is None]
     migrate = [n for n, s in services.items()
