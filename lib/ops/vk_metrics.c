@@ -243,8 +243,15 @@ static void append_number(vk_buf *b, double v) {
         vk_buf_append_str(b, v > 0 ? "+Inf" : "-Inf");
     else if (v == (double)(long long)v && fabs(v) < 1e15)
         vk_buf_printf(b, "%lld", (long long)v);
-    else
-        vk_buf_printf(b, "%.17g", v);
+    else {
+        /* The shortest of 15 or 17 digits that reads back as the same double (0.326, not
+         * 0.32600000000000023). */
+        char t[32];
+        snprintf(t, sizeof t, "%.15g", v);
+        if (strtod(t, NULL) != v)
+            snprintf(t, sizeof t, "%.17g", v);
+        vk_buf_append_str(b, t);
+    }
 }
 
 /* `{name="value",…[,le="bound"]}`, or nothing for an unlabelled series without le. */

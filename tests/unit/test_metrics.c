@@ -52,6 +52,12 @@ static vk_metrics *sample(void) {
     vk_metric_observe(commit, NULL, 0.2);
     vk_metric_observe(commit, NULL, 30);
     vk_metric_observe(phase, "load", 0.01);
+    vk_metric *sum =
+        vk_metrics_add(m, VK_GAUGE, "vaksin_sum_seconds", "A sum of decimals.", NULL, NULL, 0);
+    for (int i = 0; i < 10; i++)
+        vk_metric_inc(sum, NULL, 0.1); /* 0.9999999999999999 in binary: 17 digits needed */
+    vk_metric *third = vk_metrics_add(m, VK_GAUGE, "vaksin_third", "0.326.", NULL, NULL, 0);
+    vk_metric_set(third, NULL, 0.326);
     return m;
 }
 
@@ -75,6 +81,8 @@ static void renders_the_text_format(void **state) {
         "vaksin_commit_seconds_bucket{le=\"+Inf\"} 3\n",
         "vaksin_commit_seconds_count 3\n",
         "vaksin_batch_phase_seconds_bucket{phase=\"load\",le=\"0.01\"} 1\n",
+        "vaksin_sum_seconds 0.99999999999999989\n",
+        "vaksin_third 0.326\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(t, want[i]))
