@@ -252,7 +252,7 @@ static int64_t lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned) {
 
 void vk_service_ops_update(vk_service_ops *o, rd_kafka_t *consumer, const char *not_ready) {
     int assigned;
-    int64_t lag = lag_gauge(consumer, o->lag, &assigned);
+    int64_t lag = o->lag_sum = lag_gauge(consumer, o->lag, &assigned);
     vk_metric_set(o->assigned, NULL, assigned);
     char why[160] = "";
     if (not_ready)

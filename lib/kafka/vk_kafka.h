@@ -78,6 +78,7 @@ typedef struct vk_service_ops {
     vk_httpd *http;
     vk_metric *lag, *assigned, *ready;
     int64_t ready_lag_max; /* ready.lag.max */
+    int64_t lag_sum;       /* the lag summed over the partitions, at the last update */
     int64_t next;          /* vk_mono_ms() of the next vk_service_ops_update */
 } vk_service_ops;
 

@@ -12,6 +12,7 @@
 #include "vk_handler.h"
 #include "vk_httpd.h"
 #include "vk_metrics.h"
+#include "vk_tally.h"
 #include "vk_log.h"
 #include "vk_time.h"
 #include "vk_uuid.h"
@@ -114,43 +115,15 @@ typedef struct paused {
     int64_t until;
 } paused;
 
-/* Counts by a short key (a topic, a reason code) within one transaction, added to the metrics
+/* Inputs, outputs and dead letters are tallied per transaction and added to the metrics only
  * when it commits: the metrics count what was committed, not what was tried. */
-#define TALLY_MAX 32
-typedef struct tally {
-    struct {
-        char key[64];
-        uint64_t n;
-    } k[TALLY_MAX];
-    int n;
-} tally;
-
-static void tally_add(tally *t, const char *key, uint64_t by) {
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->k[i].key, key) == 0) {
-            t->k[i].n += by;
-            return;
-        }
-    if (t->n == TALLY_MAX) /* more distinct keys than a service has: fold into the last */
-        key = "other";
-    else
-        t->n++;
-    snprintf(t->k[t->n - 1].key, sizeof t->k[0].key, "%s", key);
-    t->k[t->n - 1].n += by;
-}
-
-static void tally_flush(tally *t, vk_metric *m) {
-    for (int i = 0; i < t->n; i++)
-        vk_metric_inc(m, t->k[i].key, (double)t->k[i].n);
-    memset(t, 0, sizeof *t);
-}
 
 /* The service's metrics (GET /metrics): the consumer's gauges and the endpoint (base), and what
  * the loop counts. */
 typedef struct ops {
     vk_service_ops base;
     vk_metric *events_in, *events_out, *dead, *txns, *batch_s, *commit_s;
-    tally in, out, dead_codes;
+    vk_tally in, out, dead_codes;
 } ops;
 
 typedef struct loop {
@@ -300,9 +273,7 @@ static void txn_abort(loop *l, const char *why) {
     vk_warn("msg=\"aborting transaction\" reason=\"%s\" messages=%d", why, l->batch_n);
     l->n_aborts++;
     vk_metric_inc(l->ops.txns, "aborted", 1);
-    memset(&l->ops.in, 0, sizeof l->ops.in);
-    memset(&l->ops.out, 0, sizeof l->ops.out);
-    memset(&l->ops.dead_codes, 0, sizeof l->ops.dead_codes);
+    l->ops.in.n = l->ops.out.n = l->ops.dead_codes.n = 0;
     l->n_dead_batch = 0; /* not delivered: they come again with the redelivered input */
     if (l->svc->discard) /* the batch is redelivered: drop its pending work */
         l->svc->discard(l->svc->ctx);
@@ -424,9 +395,9 @@ static int txn_commit(loop *l) {
     vk_metric_inc(l->ops.txns, "committed", 1);
     vk_metric_observe(l->ops.commit_s, NULL, (double)took / 1000);
     vk_metric_observe(l->ops.batch_s, NULL, (double)(vk_mono_ms() - l->batch_started) / 1000);
-    tally_flush(&l->ops.in, l->ops.events_in);
-    tally_flush(&l->ops.out, l->ops.events_out);
-    tally_flush(&l->ops.dead_codes, l->ops.dead);
+    vk_tally_flush(&l->ops.in, l->ops.events_in);
+    vk_tally_flush(&l->ops.out, l->ops.events_out);
+    vk_tally_flush(&l->ops.dead_codes, l->ops.dead);
     vk_debug("msg=committed messages=%d commit_ms=%" PRId64, l->batch_n, took);
     return 1;
 }
@@ -564,11 +535,11 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     if (h == VK_OK) {
         l->n_out += l->outs.n;
         for (size_t i = 0; i < l->outs.n; i++)
-            tally_add(&l->ops.out, l->outs.items[i].topic, 1);
+            vk_tally_add(&l->ops.out, l->outs.items[i].topic, 1);
     } else {
-        tally_add(&l->ops.dead_codes, dead.code, 1);
+        vk_tally_add(&l->ops.dead_codes, dead.code, 1);
     }
-    tally_add(&l->ops.in, rd_kafka_topic_name(m->rkt), 1);
+    vk_tally_add(&l->ops.in, rd_kafka_topic_name(m->rkt), 1);
     l->n_in++;
     l->batch_n++;
     return 0;
@@ -664,19 +635,8 @@ static void loop_resume_due(loop *l) {
 }
 
 static void loop_metrics(loop *l) {
-    int64_t lag = 0;
-    rd_kafka_topic_partition_list_t *pos = current_positions(l->consumer);
-    if (pos) {
-        for (int i = 0; i < pos->cnt; i++) {
-            int64_t lo, hi;
-            if (!rd_kafka_get_watermark_offsets(l->consumer, pos->elems[i].topic,
-                                                pos->elems[i].partition, &lo, &hi) &&
-                hi >= pos->elems[i].offset)
-                lag += hi - pos->elems[i].offset;
-        }
-        rd_kafka_topic_partition_list_destroy(pos);
-    }
-    char deferrals[64] = ""; /* only for a service that defers */
+    int64_t lag = l->ops.base.lag_sum; /* updated every second (ops_gauges) */
+    char deferrals[64] = "";           /* only for a service that defers */
     if (l->n_deferred)
         snprintf(deferrals, sizeof deferrals, " deferred=%" PRIu64 " paused=%d", l->n_deferred,
                  l->n_paused);

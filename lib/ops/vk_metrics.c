@@ -210,81 +210,77 @@ void vk_metric_clear(vk_metric *f) {
     pthread_mutex_unlock(&f->reg->lock);
 }
 
-double vk_metric_value(vk_metric *f, const char *values) {
-    long i;
-    double v = 0;
-    pthread_mutex_lock(&f->reg->lock);
-    if (vk_strmap_get(f->index, values ? values : "", &i))
-        v = f->type == VK_HISTOGRAM ? (double)f->s[i].count : f->s[i].value;
-    pthread_mutex_unlock(&f->reg->lock);
-    return v;
-}
+/* ---- Rendering ----
+ * Each writer returns 0, or non-zero when a vk_buf append ran out of memory. */
 
-/* ---- Rendering ---- */
-
-static void append_escaped(vk_buf *b, const char *s, size_t len, bool quote) {
+static int append_escaped(vk_buf *b, const char *s, size_t len, bool quote) {
+    int rc = 0;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '\\')
-            vk_buf_append(b, "\\\\", 2);
+            rc |= vk_buf_append(b, "\\\\", 2);
         else if (c == '\n')
-            vk_buf_append(b, "\\n", 2);
+            rc |= vk_buf_append(b, "\\n", 2);
         else if (c == '"' && quote)
-            vk_buf_append(b, "\\\"", 2);
+            rc |= vk_buf_append(b, "\\\"", 2);
         else
-            vk_buf_append(b, &c, 1);
+            rc |= vk_buf_append(b, &c, 1);
     }
+    return rc;
 }
 
-static void append_number(vk_buf *b, double v) {
+static int append_number(vk_buf *b, double v) {
     if (isnan(v))
-        vk_buf_append_str(b, "NaN");
-    else if (isinf(v))
-        vk_buf_append_str(b, v > 0 ? "+Inf" : "-Inf");
-    else if (v == (double)(long long)v && fabs(v) < 1e15)
-        vk_buf_printf(b, "%lld", (long long)v);
-    else {
-        /* The shortest of 15 or 17 digits that reads back as the same double (0.326, not
-         * 0.32600000000000023). */
-        char t[32];
-        snprintf(t, sizeof t, "%.15g", v);
-        if (strtod(t, NULL) != v)
-            snprintf(t, sizeof t, "%.17g", v);
-        vk_buf_append_str(b, t);
-    }
+        return vk_buf_append_str(b, "NaN");
+    if (isinf(v))
+        return vk_buf_append_str(b, v > 0 ? "+Inf" : "-Inf");
+    if (v == (double)(long long)v && fabs(v) < 1e15)
+        return vk_buf_printf(b, "%lld", (long long)v) < 0;
+    /* The shortest of 15 or 17 digits that reads back as the same double (0.326, not
+     * 0.32600000000000023). */
+    char t[32];
+    snprintf(t, sizeof t, "%.15g", v);
+    if (strtod(t, NULL) != v)
+        snprintf(t, sizeof t, "%.17g", v);
+    return vk_buf_append_str(b, t);
 }
 
 /* `{name="value",…[,le="bound"]}`, or nothing for an unlabelled series without le. */
-static void append_labels(vk_buf *b, const vk_metric *f, const series *s, const char *le) {
+static int append_labels(vk_buf *b, const vk_metric *f, const series *s, const char *le) {
     if (f->n_labels == 0 && !le)
-        return;
-    vk_buf_append(b, "{", 1);
+        return 0;
+    int rc = vk_buf_append(b, "{", 1);
     const char *v = s->values;
     for (int i = 0; i < f->n_labels; i++) {
         size_t len = strcspn(v, ",");
-        vk_buf_printf(b, "%s%s=\"", i ? "," : "", f->label_names[i]);
-        append_escaped(b, v, len, true);
-        vk_buf_append(b, "\"", 1);
+        rc |= vk_buf_printf(b, "%s%s=\"", i ? "," : "", f->label_names[i]) < 0;
+        rc |= append_escaped(b, v, len, true);
+        rc |= vk_buf_append(b, "\"", 1);
         v += len + (v[len] == ',');
     }
     if (le)
-        vk_buf_printf(b, "%sle=\"%s\"", f->n_labels ? "," : "", le);
-    vk_buf_append(b, "}", 1);
+        rc |= vk_buf_printf(b, "%sle=\"%s\"", f->n_labels ? "," : "", le) < 0;
+    return rc | vk_buf_append(b, "}", 1);
 }
 
-static void render_family(vk_buf *b, const vk_metric *f) {
+/* NAME[SUFFIX]{labels[,le]} VALUE\n */
+static int append_sample(vk_buf *b, const vk_metric *f, const char *suffix, const series *s,
+                         const char *le, double v) {
+    int rc = vk_buf_append_str(b, f->name) | vk_buf_append_str(b, suffix);
+    rc |= append_labels(b, f, s, le);
+    rc |= vk_buf_append(b, " ", 1) | append_number(b, v);
+    return rc | vk_buf_append(b, "\n", 1);
+}
+
+static int render_family(vk_buf *b, const vk_metric *f) {
     static const char *const types[] = {"counter", "gauge", "histogram"};
-    vk_buf_printf(b, "# HELP %s ", f->name);
-    append_escaped(b, f->help, strlen(f->help), false);
-    vk_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
+    int rc = vk_buf_printf(b, "# HELP %s ", f->name) < 0;
+    rc |= append_escaped(b, f->help, strlen(f->help), false);
+    rc |= vk_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]) < 0;
     for (size_t i = 0; i < f->n; i++) {
         const series *s = &f->s[i];
         if (f->type != VK_HISTOGRAM) {
-            vk_buf_append_str(b, f->name);
-            append_labels(b, f, s, NULL);
-            vk_buf_append(b, " ", 1);
-            append_number(b, s->value);
-            vk_buf_append(b, "\n", 1);
+            rc |= append_sample(b, f, "", s, NULL, s->value);
             continue;
         }
         uint64_t cumulative = 0;
@@ -295,25 +291,19 @@ static void render_family(vk_buf *b, const vk_metric *f) {
                 snprintf(le, sizeof le, "%g", f->bounds[k]);
             else
                 snprintf(le, sizeof le, "+Inf");
-            vk_buf_printf(b, "%s_bucket", f->name);
-            append_labels(b, f, s, le);
-            vk_buf_printf(b, " %llu\n", (unsigned long long)cumulative);
+            rc |= append_sample(b, f, "_bucket", s, le, (double)cumulative);
         }
-        vk_buf_printf(b, "%s_sum", f->name);
-        append_labels(b, f, s, NULL);
-        vk_buf_append(b, " ", 1);
-        append_number(b, s->value);
-        vk_buf_printf(b, "\n%s_count", f->name);
-        append_labels(b, f, s, NULL);
-        vk_buf_printf(b, " %llu\n", (unsigned long long)s->count);
+        rc |= append_sample(b, f, "_sum", s, NULL, s->value);
+        rc |= append_sample(b, f, "_count", s, NULL, (double)s->count);
     }
+    return rc;
 }
 
 int vk_metrics_render(vk_metrics *m, vk_buf *out) {
+    int rc = 0;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n; i++)
-        render_family(out, m->f[i]);
+        rc |= render_family(out, m->f[i]);
     pthread_mutex_unlock(&m->lock);
-    /* vk_buf_append fails only when out of memory; a short buffer is caught here. */
-    return vk_buf_reserve(out, 1);
+    return rc ? -1 : 0;
 }

@@ -52,9 +52,6 @@ void vk_metric_set_histogram(vk_metric *f, const char *values, const uint64_t *b
 /** @brief Forgets every series of a labelled family (a gauge per partition after a rebalance). */
 void vk_metric_clear(vk_metric *f);
 
-/** @brief A series' value (a histogram's count), 0 when it does not exist: for tests and logs. */
-double vk_metric_value(vk_metric *f, const char *values);
-
 /** @brief Appends the exposition of every family to @p out. 0, or -1 when out of memory. */
 int vk_metrics_render(vk_metrics *m, vk_buf *out);
 

@@ -530,27 +530,6 @@ void projector_decide(projector *p) {
     decide(p);
 }
 
-static void count_rejection(projector_stats *s, const char *code) {
-    if (!code[0])
-        code = "UNKNOWN";
-    /* The last slot is kept for "OTHER": codes past the table's size are counted there. */
-    for (int pass = 0; pass < 2; pass++, code = "OTHER") {
-        size_t k = 0;
-        while (k < s->n_rejection_codes && strcmp(s->rejections[k].code, code) != 0)
-            k++;
-        if (k < s->n_rejection_codes) {
-            s->rejections[k].n++;
-            return;
-        }
-        if (k < PROJECTOR_REJECTION_CODES - 1 || (pass == 1 && k < PROJECTOR_REJECTION_CODES)) {
-            snprintf(s->rejections[k].code, sizeof s->rejections[k].code, "%s", code);
-            s->rejections[k].n = 1;
-            s->n_rejection_codes++;
-            return;
-        }
-    }
-}
-
 static void count(projector *p) {
     projector_stats *s = &p->stats;
     s->batches++;
@@ -566,7 +545,7 @@ static void count(projector *p) {
         case OUT_REJECTED:
             s->rejected++;
             s->undecodable += p->b.ev[i].type == EV_UNDECODABLE;
-            count_rejection(s, p->b.ev[i].code);
+            vk_tally_add(&s->rejections, p->b.ev[i].code, 1);
             break;
         case OUT_DUPLICATE:
             s->duplicates++;

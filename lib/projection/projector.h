@@ -8,6 +8,7 @@
 #include "vk_catalog.h"
 #include "vk_codec.h"
 #include "vk_pg.h"
+#include "vk_tally.h"
 #include "vk_target.h"
 
 #include <librdkafka/rdkafka.h>
@@ -19,9 +20,6 @@
 
 typedef struct projector projector;
 
-/** Distinct rejection codes counted by code (more fold into "OTHER"). */
-#define PROJECTOR_REJECTION_CODES 48
-
 typedef struct projector_stats {
     uint64_t events, applied, unchanged, rejected, duplicates, undecodable, batches;
     uint64_t quarantined; /* events set aside by projector_isolate */
@@ -29,11 +27,7 @@ typedef struct projector_stats {
     vk_pg_rows rows[VK_PG_ROWS_MAX];
     size_t n_rows;
     /* Rejected events by reason code (the rejection table's reason_code), cumulative. */
-    struct {
-        char code[32];
-        uint64_t n;
-    } rejections[PROJECTOR_REJECTION_CODES];
-    size_t n_rejection_codes;
+    vk_tally rejections;
     /* Cumulative milliseconds per phase of projector_flush: where a batch's time goes. */
     int64_t ms_decode, ms_load, ms_decide, ms_write, ms_commit;
 } projector_stats;

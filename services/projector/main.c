@@ -22,7 +22,6 @@
 #include "projector.h"
 #include "vk_config.h"
 #include "vk_facility.h"
-#include "vk_httpd.h"
 #include "vk_kafka.h"
 #include "vk_log.h"
 #include "vk_pg.h"
@@ -137,8 +136,7 @@ static void ops_batch(app *a, int64_t ms) {
     vk_metric_inc(o->batches, NULL, (double)(s->batches - o->seen.batches));
     for (size_t i = 0; i < s->n_rows; i++) /* cumulative already */
         vk_metric_set(o->rows, s->rows[i].table, (double)s->rows[i].rows);
-    for (size_t i = 0; i < s->n_rejection_codes; i++)
-        vk_metric_set(o->rejections, s->rejections[i].code, (double)s->rejections[i].n);
+    vk_tally_publish(&s->rejections, o->rejections);
     if (s->batches > o->seen.batches) {
         vk_metric_observe(o->phase, "decode", (double)(s->ms_decode - o->seen.ms_decode) / 1000);
         vk_metric_observe(o->phase, "load", (double)(s->ms_load - o->seen.ms_load) / 1000);
