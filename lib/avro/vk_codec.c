@@ -103,6 +103,7 @@ typedef struct vk_schema_entry {
     json_t *doc;          /* owned reference to the document it came from */
     json_t *def;          /* borrowed from doc: this record's definition, with its defaults */
     char *canonical;      /* its Parsing Canonical Form */
+    int32_t writer_id;    /* the registry id encoders frame it with; -1: single-object */
 } vk_schema_entry;
 
 typedef struct vk_registry_id {
@@ -115,6 +116,11 @@ struct vk_codec {
     size_t count, cap;
     vk_registry_id *ids;
     size_t id_count, id_cap;
+    /* Where a registry id the store lacks is fetched (vk_codec_set_schema_source), and how
+     * much schema text fetched ids may hold at most. */
+    vk_schema_source_fn source;
+    void *source_arg;
+    size_t fetched_bytes, fetched_max;
 };
 
 static void entry_free(vk_schema_entry *e) {
@@ -210,6 +216,7 @@ static vk_schema_entry *entry_new(doc_ctx *d, const char *full, json_t *def) {
         return NULL;
     }
     e->fingerprint = vk_avro_crc64(e->canonical, strlen(e->canonical));
+    e->writer_id = -1;
     e->contract = d->contract;
     e->doc = json_incref(d->doc);
     e->def = def;
@@ -438,6 +445,46 @@ int vk_codec_add_registry_schema(vk_codec *codec, int32_t id, const char *schema
     return 0;
 }
 
+void vk_codec_set_schema_source(vk_codec *codec, vk_schema_source_fn source, void *arg,
+                                size_t max_bytes) {
+    codec->source = source;
+    codec->source_arg = arg;
+    codec->fetched_max = max_bytes;
+}
+
+int vk_codec_set_writer_id(vk_codec *codec, const char *full_name, int32_t id, char *err,
+                           size_t errlen) {
+    vk_schema_entry *e = find_by_name(codec, full_name);
+    if (!e)
+        return vk_errf(err, errlen, "no record %s in the contract", full_name);
+    vk_schema_entry *known = find_by_registry_id(codec, id);
+    if (known && known->fingerprint != e->fingerprint)
+        return vk_errf(err, errlen,
+                       "schema registry id %" PRId32 " is %s %016" PRIx64 " here, not %s", id,
+                       known->full_name, known->fingerprint, full_name);
+    if (e->writer_id >= 0 && e->writer_id != id)
+        return vk_errf(err, errlen,
+                       "%s has schema registry id %" PRId32 " under one subject and %" PRId32
+                       " under another; every value of a record is framed with one id",
+                       full_name, e->writer_id, id);
+    if (!known && registry_push(codec, id, e))
+        return vk_errf(err, errlen, "out of memory");
+    e->writer_id = id;
+    return 0;
+}
+
+int32_t vk_codec_writer_id(const vk_codec *codec, const char *full_name) {
+    vk_schema_entry *e = find_by_name(codec, full_name);
+    return e ? e->writer_id : -1;
+}
+
+char *vk_codec_schema_text(const vk_codec *codec, const char *full_name) {
+    vk_schema_entry *e = find_by_name(codec, full_name);
+    if (!e || e->def != e->doc) /* a nested record is not a document of its own */
+        return NULL;
+    return json_dumps(e->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
 avro_schema_t vk_codec_schema(const vk_codec *codec, const char *full_name) {
     vk_schema_entry *e = find_by_name(codec, full_name);
     return e ? e->schema : NULL;
@@ -455,7 +502,6 @@ struct vk_encoder {
     avro_value_iface_t *iface;
     avro_value_t value;
     avro_writer_t writer; /* pointed at the caller's buffer on each write */
-    uint8_t header[VK_SINGLE_OBJECT_HEADER];
 };
 
 vk_encoder *vk_encoder_new(vk_codec *codec, const char *full_name, char *err, size_t errlen) {
@@ -471,16 +517,12 @@ vk_encoder *vk_encoder_new(vk_codec *codec, const char *full_name, char *err, si
     }
     enc->entry = e;
     enc->iface = avro_generic_class_from_schema(e->schema);
-    enc->writer = avro_writer_memory((const char *)enc->header, 0);
+    enc->writer = avro_writer_memory("", 0);
     if (!enc->iface || !enc->writer || avro_generic_value_new(enc->iface, &enc->value)) {
         vk_errf(err, errlen, "cannot make an encoder for %s: %s", full_name, avro_strerror());
         vk_encoder_destroy(enc);
         return NULL;
     }
-    enc->header[0] = 0xC3;
-    enc->header[1] = 0x01;
-    for (int i = 0; i < 8; i++)
-        enc->header[2 + i] = (uint8_t)(e->fingerprint >> (8 * i));
     return enc;
 }
 
@@ -501,11 +543,29 @@ avro_value_t *vk_encoder_value(vk_encoder *enc) {
     return &enc->value;
 }
 
-/** @brief Writes the datum after room for the header; *@p written is its size. */
-static int write_datum(vk_encoder *enc, avro_value_t *v, vk_buf *out, size_t *written) {
-    size_t room = out->cap - out->len - VK_SINGLE_OBJECT_HEADER;
-    avro_writer_memory_set_dest(
-        enc->writer, (const char *)out->data + out->len + VK_SINGLE_OBJECT_HEADER, (int64_t)room);
+/** @brief The frame's header for the entry: Confluent's when the record has a registry id (set
+ *  at start, before any write), else single-object. Returns its length. */
+static size_t write_header(const vk_schema_entry *e, uint8_t *h) {
+    if (e->writer_id >= 0) {
+        uint32_t id = (uint32_t)e->writer_id;
+        h[0] = 0x00;
+        h[1] = (uint8_t)(id >> 24), h[2] = (uint8_t)(id >> 16);
+        h[3] = (uint8_t)(id >> 8), h[4] = (uint8_t)id;
+        return VK_CONFLUENT_HEADER;
+    }
+    h[0] = 0xC3;
+    h[1] = 0x01;
+    for (int i = 0; i < 8; i++)
+        h[2 + i] = (uint8_t)(e->fingerprint >> (8 * i));
+    return VK_SINGLE_OBJECT_HEADER;
+}
+
+/** @brief Writes the datum after @p hlen bytes of room for the header; *@p written is its size. */
+static int write_datum(vk_encoder *enc, avro_value_t *v, vk_buf *out, size_t hlen,
+                       size_t *written) {
+    size_t room = out->cap - out->len - hlen;
+    avro_writer_memory_set_dest(enc->writer, (const char *)out->data + out->len + hlen,
+                                (int64_t)room);
     clear_avro_error();
     int rc = avro_value_write(enc->writer, v);
     if (rc == 0)
@@ -518,6 +578,8 @@ int vk_encoder_write(vk_encoder *enc, const avro_value_t *value, vk_buf *out, ch
     avro_value_t v = *value; /* avro-c wants non-const; writing does not modify it */
     avro_schema_t s = avro_value_get_schema(&v);
     size_t written = 0, need = 0;
+    uint8_t header[VK_SINGLE_OBJECT_HEADER];
+    size_t hlen = write_header(enc->entry, header);
     if (s != enc->entry->schema && !avro_schema_equal(s, enc->entry->schema)) {
         char buf[512];
         return vk_errf(err, errlen, "the value is a %s, this encoder writes %s",
@@ -525,21 +587,21 @@ int vk_encoder_write(vk_encoder *enc, const avro_value_t *value, vk_buf *out, ch
                                              : avro_schema_type_name(s),
                        enc->entry->full_name);
     }
-    if (vk_buf_reserve(out, VK_SINGLE_OBJECT_HEADER + 256))
+    if (vk_buf_reserve(out, hlen + 256))
         return vk_errf(err, errlen, "out of memory");
-    int rc = write_datum(enc, &v, out, &written);
+    int rc = write_datum(enc, &v, out, hlen, &written);
     if (rc == ENOSPC) {
         clear_avro_error();
         if ((rc = avro_value_sizeof(&v, &need)) == 0) {
-            if (vk_buf_reserve(out, VK_SINGLE_OBJECT_HEADER + need))
+            if (vk_buf_reserve(out, hlen + need))
                 return vk_errf(err, errlen, "out of memory");
-            rc = write_datum(enc, &v, out, &written);
+            rc = write_datum(enc, &v, out, hlen, &written);
         }
     }
     if (rc)
         return vk_errf(err, errlen, "cannot encode %s: %s", enc->entry->full_name, avro_strerror());
-    memcpy(out->data + out->len, enc->header, VK_SINGLE_OBJECT_HEADER);
-    out->len += VK_SINGLE_OBJECT_HEADER + written;
+    memcpy(out->data + out->len, header, hlen);
+    out->len += hlen + written;
     return 0;
 }
 
@@ -1185,26 +1247,81 @@ static int plan_init(vk_decoder *dec, vk_read_plan *p, char *err, size_t errlen)
     return plan_resolve(dec, p, err, errlen);
 }
 
-static const vk_schema_entry *frame_writer(const vk_codec *codec, const vk_frame *f, char *err,
-                                           size_t errlen) {
-    const vk_schema_entry *w = f->framing == VK_FRAME_SINGLE_OBJECT
-                                   ? find_by_fingerprint(codec, f->key)
-                                   : find_by_registry_id(codec, (int32_t)f->key);
-    if (!w && f->framing == VK_FRAME_SINGLE_OBJECT)
-        vk_errf(err, errlen, "unknown writer schema fingerprint 0x%016" PRIx64, f->key);
-    else if (!w)
-        vk_errf(err, errlen, "unknown schema registry id %" PRId32, (int32_t)f->key);
-    return w;
+/**
+ * @brief Fetches the writer schema of registry id @p id from the codec's source and stores it,
+ * within the bound on fetched schema text. Returns 0, or a VK_DECODE_* status with @p err.
+ */
+static int fetch_registry_schema(vk_codec *codec, int32_t id, char *err, size_t errlen) {
+    char *text = NULL, why[400] = "";
+    int found = codec->source(codec->source_arg, id, &text, why, sizeof why);
+    if (found == VK_SCHEMA_UNAVAILABLE) {
+        vk_errf(err, errlen, "schema registry id %" PRId32 " not fetched: %s", id, why);
+        return VK_DECODE_UNAVAILABLE;
+    }
+    if (found == VK_SCHEMA_MISSING) {
+        vk_errf(err, errlen, "unknown schema registry id %" PRId32 ": %s", id, why);
+        return VK_DECODE_UNKNOWN_SCHEMA;
+    }
+    if (found != VK_SCHEMA_FOUND || !text) {
+        vk_errf(err, errlen, "schema registry id %" PRId32 ": %s", id, why);
+        free(text);
+        return VK_DECODE_UNRESOLVABLE;
+    }
+    size_t n = strlen(text);
+    int rc = 0;
+    if (codec->fetched_max && codec->fetched_bytes + n > codec->fetched_max) {
+        vk_errf(err, errlen,
+                "schema registry id %" PRId32 " (%zu bytes) not kept: the schemas fetched "
+                "already hold %zu bytes of the %zu allowed (schema.registry.cache.max.bytes)",
+                id, n, codec->fetched_bytes, codec->fetched_max);
+        rc = VK_DECODE_UNRESOLVABLE;
+    } else if (vk_codec_add_registry_schema(codec, id, text, err, errlen))
+        rc = VK_DECODE_UNRESOLVABLE;
+    else
+        codec->fetched_bytes += n;
+    free(text);
+    return rc;
+}
+
+/** @brief The writer schema the frame names, fetched from the registry when the store lacks
+ *  its id. NULL with a VK_DECODE_* status in *@p status and @p err. */
+static const vk_schema_entry *frame_writer(vk_codec *codec, const vk_frame *f, int *status,
+                                           char *err, size_t errlen) {
+    if (f->framing == VK_FRAME_SINGLE_OBJECT) {
+        const vk_schema_entry *w = find_by_fingerprint(codec, f->key);
+        if (!w) {
+            vk_errf(err, errlen, "unknown writer schema fingerprint 0x%016" PRIx64, f->key);
+            *status = VK_DECODE_UNKNOWN_SCHEMA;
+        }
+        return w;
+    }
+    int32_t id = (int32_t)f->key;
+    const vk_schema_entry *w = find_by_registry_id(codec, id);
+    if (w)
+        return w;
+    if (!codec->source) {
+        vk_errf(err, errlen,
+                "unknown schema registry id %" PRId32 " (no schema registry is "
+                "configured: schema.registry.url)",
+                id);
+        *status = VK_DECODE_UNKNOWN_SCHEMA;
+        return NULL;
+    }
+    if ((*status = fetch_registry_schema(codec, id, err, errlen)) != 0)
+        return NULL;
+    return find_by_registry_id(codec, id);
 }
 
 /** @brief The cached plan for the frame's writer, made on first use. NULL with @p err. */
-static vk_read_plan *plan_for(vk_decoder *dec, const vk_frame *f, char *err, size_t errlen) {
+static vk_read_plan *plan_for(vk_decoder *dec, const vk_frame *f, int *status, char *err,
+                              size_t errlen) {
     for (size_t i = 0; i < dec->plan_count; i++)
         if (dec->plans[i].framing == f->framing && dec->plans[i].key == f->key)
             return &dec->plans[i];
     vk_read_plan p = {.framing = f->framing, .key = f->key};
-    if (!(p.writer = frame_writer(dec->codec, f, err, errlen)))
+    if (!(p.writer = frame_writer(dec->codec, f, status, err, errlen)))
         return NULL;
+    *status = VK_DECODE_MALFORMED;
     if (dec->plan_count == dec->plan_cap) {
         size_t cap = dec->plan_cap ? dec->plan_cap * 2 : 4;
         vk_read_plan *plans = realloc(dec->plans, cap * sizeof *plans);
@@ -1216,6 +1333,7 @@ static vk_read_plan *plan_for(vk_decoder *dec, const vk_frame *f, char *err, siz
         dec->plan_cap = cap;
     }
     if (plan_init(dec, &p, err, errlen)) {
+        *status = VK_DECODE_UNRESOLVABLE;
         plan_free(&p);
         return NULL;
     }
@@ -1246,11 +1364,28 @@ int vk_decoder_decode(vk_decoder *dec, const void *data, size_t len, avro_value_
                       size_t errlen) {
     vk_frame f = {0};
     vk_read_plan *p;
+    int status = VK_DECODE_MALFORMED;
     if (err && errlen)
         err[0] = '\0';
-    if (parse_frame(data, len, &f, err, errlen) || !(p = plan_for(dec, &f, err, errlen)) ||
-        vet_datum(p->writer, &f, err, errlen) || read_datum(dec, p, &f, err, errlen))
-        return -1;
+    if (parse_frame(data, len, &f, err, errlen))
+        return VK_DECODE_MALFORMED;
+    if (!(p = plan_for(dec, &f, &status, err, errlen)))
+        return status;
+    if (vet_datum(p->writer, &f, err, errlen) || read_datum(dec, p, &f, err, errlen))
+        return VK_DECODE_MALFORMED;
     *out = &dec->value;
     return 0;
+}
+
+const char *vk_decode_code(int status) {
+    switch (status) {
+    case VK_DECODE_UNKNOWN_SCHEMA:
+        return "UNKNOWN_SCHEMA_ID";
+    case VK_DECODE_UNRESOLVABLE:
+        return "UNRESOLVABLE_SCHEMA";
+    case VK_DECODE_UNAVAILABLE:
+        return "SCHEMA_REGISTRY_UNAVAILABLE";
+    default:
+        return "DECODE";
+    }
 }

@@ -2,8 +2,8 @@
  * vk_codec.h — the Avro codec: schema store, framing, encoding, resolving decoding, JSON.
  *
  * Wire formats (docs/design.md §3):
- *  - single-object encoding (embedded default): C3 01, the CRC-64-AVRO fingerprint of the
- *    writer schema's Parsing Canonical Form (8 bytes little-endian), the binary datum;
+ *  - single-object encoding (no registry): C3 01, the CRC-64-AVRO fingerprint of the writer
+ *    schema's Parsing Canonical Form (8 bytes little-endian), the binary datum;
  *  - Confluent framing (with a schema registry): 00, a 4-byte big-endian schema id, the datum.
  * Decoders accept both. The writer schema is looked up by fingerprint (or registry id) in the
  * codec's store, then resolved against the reader schema with avro-c's resolved writer, so a
@@ -13,8 +13,13 @@
  * and every named record type inside them); vk_codec_add_schema adds more writer schemas
  * (older/newer versions, e.g. from a schemas directory).
  *
- * Threading: a vk_codec is read-only after setup and may be shared; a vk_decoder and vk_encoder
- * hold scratch state and belong to one thread.
+ * With a registry (lib/registry), the codec frames what it writes with the id the registry gave
+ * each record at start (vk_codec_set_writer_id) and fetches the schema of an id it has not seen
+ * through a schema source (vk_codec_set_schema_source), once per id.
+ *
+ * Threading: a vk_codec without a schema source is read-only after setup and may be shared; with
+ * one, the store grows on a decoder's miss, so it belongs to one thread. A vk_decoder and
+ * vk_encoder hold scratch state and belong to one thread.
  */
 #ifndef VK_CODEC_H
 #define VK_CODEC_H
@@ -89,14 +94,56 @@ int vk_codec_add_contract_schema(vk_codec *codec, const char *schema_json, char 
 int vk_codec_add_schema_dir(vk_codec *codec, const char *dir, char *err, size_t errlen);
 
 /**
- * @brief Registers the writer schema a schema registry knows under @p id, so Confluent-framed
- * messages (00, 4-byte big-endian id, datum) carrying that id decode. A stand-in until a real
- * registry client exists (which will call this on a cache miss); until then ids come from
- * configuration or tests. Registering the same id again with the same schema is a no-op; with a
- * different schema it is an error. Returns 0, or -1 with @p err.
+ * @brief Stores the writer schema a schema registry knows under @p id, so Confluent-framed
+ * messages (00, 4-byte big-endian id, datum) carrying that id decode. The registry client
+ * (lib/registry) calls it through the schema source on a miss; tests call it directly.
+ * Registering the same id again with the same schema is a no-op; with a different schema it is
+ * an error. Returns 0, or -1 with @p err.
  */
 int vk_codec_add_registry_schema(vk_codec *codec, int32_t id, const char *schema_json, char *err,
                                  size_t errlen);
+
+/** What a schema source answers (vk_schema_source_fn). */
+enum {
+    VK_SCHEMA_FOUND = 0,       /* *schema_json holds the schema (malloc'd; the codec frees it) */
+    VK_SCHEMA_MISSING = 1,     /* the registry does not know the id (HTTP 404) */
+    VK_SCHEMA_REFUSED = 2,     /* it answered, but not with a schema vaksin can use */
+    VK_SCHEMA_UNAVAILABLE = 3, /* no answer now (down, timeout, 5xx): try again later */
+};
+
+/**
+ * @brief Fetches the writer schema of registry id @p id: a VK_SCHEMA_* answer, with the reason
+ * in @p err unless found.
+ */
+typedef int (*vk_schema_source_fn)(void *arg, int32_t id, char **schema_json, char *err,
+                                   size_t errlen);
+
+/**
+ * @brief Where decoders fetch the schema of a registry id the store lacks (once per id: it is
+ * stored, and each decoder caches its plan). @p max_bytes bounds the schema text fetched ids
+ * may hold in all (0: no bound); an id beyond it is not decoded (VK_DECODE_UNRESOLVABLE).
+ * The fetch runs on the decoding thread and grows the store: a codec with a source must be
+ * used by one thread (every vaksin program decodes on one).
+ */
+void vk_codec_set_schema_source(vk_codec *codec, vk_schema_source_fn source, void *arg,
+                                size_t max_bytes);
+
+/**
+ * @brief Frames every value of contract record @p full_name with registry id @p id from now on
+ * (Confluent framing instead of single-object encoding), and decodes that id without a fetch.
+ * Call at start, before writing. An id already set to another value is an error (a record is
+ * framed with one id whatever subject it is written under). Returns 0, or -1 with @p err.
+ */
+int vk_codec_set_writer_id(vk_codec *codec, const char *full_name, int32_t id, char *err,
+                           size_t errlen);
+
+/** @brief The registry id record @p full_name is framed with, or -1 (single-object). */
+int32_t vk_codec_writer_id(const vk_codec *codec, const char *full_name);
+
+/** @brief The schema document of top-level contract record @p full_name as compact JSON, with
+ *  its defaults and logical types (what a registry is given). Malloc'd; NULL when unknown or
+ *  nested. */
+char *vk_codec_schema_text(const vk_codec *codec, const char *full_name);
 
 /** @brief The contract's schema with this full name (e.g. VK_SCHEMA_TARGET_EVENT), or NULL.
  *  Borrowed: the codec owns it. Nested records (e.g. "vaksin.v1.TicketIssued") are found too;
@@ -112,7 +159,8 @@ uint64_t vk_codec_fingerprint(const vk_codec *codec, const char *full_name);
 /**
  * @brief An encoder for one record type of the contract. vk_encoder_value() gives a fresh
  * (reset) value of that type to fill with avro-c's avro_value_* API; vk_encoder_write() appends
- * its single-object encoding to @p out.
+ * it to @p out, framed with the record's registry id when it has one (vk_codec_set_writer_id),
+ * else in single-object encoding.
  */
 typedef struct vk_encoder vk_encoder;
 vk_encoder *vk_encoder_new(vk_codec *codec, const char *full_name, char *err, size_t errlen);
@@ -131,18 +179,35 @@ typedef struct vk_decoder vk_decoder;
 vk_decoder *vk_decoder_new(vk_codec *codec, const char *reader_full_name, char *err, size_t errlen);
 void vk_decoder_destroy(vk_decoder *dec);
 
+/** Why vk_decoder_decode failed (all negative; 0 is success). */
+enum {
+    VK_DECODE_MALFORMED = -1,      /* not Avro, truncated, malformed: dead letter DECODE */
+    VK_DECODE_UNKNOWN_SCHEMA = -2, /* the writer's fingerprint or registry id is unknown
+                                    * (the registry answered 404): UNKNOWN_SCHEMA_ID */
+    VK_DECODE_UNRESOLVABLE = -3,   /* the writer schema cannot be read as the reader schema:
+                                    * UNRESOLVABLE_SCHEMA */
+    VK_DECODE_UNAVAILABLE = -4,    /* the registry did not answer: not the message's fault;
+                                    * try again later, never a dead letter */
+};
+
 /**
  * @brief Decodes a framed message (single-object or Confluent) into *@p out, which stays valid
  * until the next call on this decoder. Reader fields the writer lacks take the reader schema's
- * defaults (avro-c alone refuses such writers). Returns 0, or -1 with a precise @p err: "not
- * Avro: empty message", "not Avro: first bytes 7b 22", "truncated single-object header: …",
- * "unknown writer schema fingerprint 0x…", "unknown schema registry id N", "truncated datum:
- * …", "N trailing bytes after a …", "malformed datum of writer schema X at byte N: …", "writer
- * schema X <fingerprint> cannot be resolved to reader Y: …", "writer schema X <fingerprint>
- * lacks Y.f, which has no default".
+ * defaults (avro-c alone refuses such writers). A registry id the store lacks is fetched from
+ * the codec's schema source (vk_codec_set_schema_source). Returns 0, or a VK_DECODE_* status
+ * with a precise @p err: "not Avro: empty message", "not Avro: first bytes 7b 22", "truncated
+ * single-object header: …", "unknown writer schema fingerprint 0x…", "unknown schema registry
+ * id N: …", "truncated datum: …", "N trailing bytes after a …", "malformed datum of writer
+ * schema X at byte N: …", "writer schema X <fingerprint> cannot be resolved to reader Y: …",
+ * "writer schema X <fingerprint> lacks Y.f, which has no default", "schema registry id N not
+ * fetched: …".
  */
 int vk_decoder_decode(vk_decoder *dec, const void *data, size_t len, avro_value_t **out, char *err,
                       size_t errlen);
+
+/** @brief The dead-letter code of a VK_DECODE_* status: "DECODE", "UNKNOWN_SCHEMA_ID",
+ *  "UNRESOLVABLE_SCHEMA" (or "SCHEMA_REGISTRY_UNAVAILABLE", which is never a dead letter). */
+const char *vk_decode_code(int status);
 
 /* ---- JSON <-> Avro (for the submit tool, dumps and audits) ---- */
 

@@ -93,8 +93,8 @@ int vk_config_set(vk_config *cfg, const char *key, const char *value) {
 }
 
 bool vk_config_key_is_secret(const char *key) {
-    static const char *const marks[] = {"secret",   "password", "token",
-                                        "user_key", "api_key",  "key.pem"};
+    static const char *const marks[] = {"secret",  "password", "token",    "user_key",
+                                        "api_key", "key.pem",  "user.info"};
     for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
         if (strstr(key, marks[i]))
             return true;
@@ -141,6 +141,11 @@ static const char *const every_key[] = {
     "metrics.interval.ms", "metrics.listen", "migrate.on.start", "output.failures.max",
     "pg.conninfo", "pg.retry.ms", "pg.statement.timeout.ms",
     "projector.group", "ready.lag.max",
+    "schema.registry.auto.register", "schema.registry.basic.auth.user.info",
+    "schema.registry.cache.max.bytes", "schema.registry.request.timeout.ms",
+    "schema.registry.ssl.ca.location", "schema.registry.ssl.certificate.location",
+    "schema.registry.ssl.key.location", "schema.registry.subject.name.strategy",
+    "schema.registry.url",
     "screening.max.diastolic", "screening.max.systolic", "screening.max.temperature.c",
     "source",
     "stub.bind", "stub.fail.rate", "stub.hang.ms", "stub.hang.rate", "stub.jitter.ms",

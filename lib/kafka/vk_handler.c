@@ -30,9 +30,12 @@ vk_handled vk_refuse(vk_dead *dead, const char *code, const char *fmt, ...) {
 vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka_message_t *in,
                              avro_value_t **out, vk_dead *dead) {
     char err[400]; /* leaves room for the prefix in vk_dead.reason */
-    if (vk_decoder_decode(dec, in->payload, in->len, out, err, sizeof err))
-        return vk_refuse(dead, "DECODE", "cannot decode %s: %s", record, err);
-    return VK_OK;
+    int rc = vk_decoder_decode(dec, in->payload, in->len, out, err, sizeof err);
+    if (rc == 0)
+        return VK_OK;
+    vk_refuse(dead, vk_decode_code(rc), "cannot decode %s: %s", record, err);
+    /* A registry that does not answer says nothing about the message: wait and retry. */
+    return rc == VK_DECODE_UNAVAILABLE ? VK_RETRY : VK_DEAD;
 }
 
 static int64_t earliest_ms = VK_EVENT_EARLIEST_MS, future_max_ms = VK_EVENT_FUTURE_MAX_MS;

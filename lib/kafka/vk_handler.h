@@ -76,8 +76,11 @@ vk_handled vk_refuse(vk_dead *dead, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /**
- * @brief Decodes @p in with @p dec into *@p out. Refuses undecodable bytes as DECODE, "cannot
- * decode <record>: <why>" (@p record names the expected record, e.g. "ScreeningSubmitted").
+ * @brief Decodes @p in with @p dec into *@p out. Refuses undecodable bytes as DECODE, a writer
+ * schema nobody knows as UNKNOWN_SCHEMA_ID and one that cannot be read as the reader as
+ * UNRESOLVABLE_SCHEMA, with "cannot decode <record>: <why>" (@p record names the expected
+ * record, e.g. "ScreeningSubmitted"). A schema registry that does not answer is VK_RETRY (the
+ * reason in @p dead, for the log): the message is not at fault.
  */
 vk_handled vk_request_decode(vk_decoder *dec, const char *record, const rd_kafka_message_t *in,
                              avro_value_t **out, vk_dead *dead);

@@ -200,7 +200,12 @@ int vk_service_ops_start(vk_service_ops *o, const vk_config *cfg) {
               vk_metrics_add(o->reg, VK_GAUGE, "vaksin_assigned_partitions",
                              "Input partitions assigned to this instance.", NULL, NULL, 0)) ||
         !(o->ready = vk_metrics_add(o->reg, VK_GAUGE, "vaksin_ready", "1 when /readyz says ready.",
-                                    NULL, NULL, 0))) {
+                                    NULL, NULL, 0)) ||
+        !(o->registry_requests = vk_metrics_add(
+              o->reg, VK_COUNTER, "vaksin_schema_registry_requests_total",
+              "Requests to the schema registry by outcome (registered, fetched, not_found, "
+              "refused, unavailable); none without a registry.",
+              "outcome", NULL, 0))) {
         vk_error("msg=\"cannot make the metrics\" error=\"out of memory\"");
         return -1;
     }
@@ -229,7 +234,7 @@ static int64_t lag_gauge(rd_kafka_t *consumer, vk_metric *lag, int *assigned) {
     *assigned = 0;
     vk_metric_clear(lag);
     rd_kafka_topic_partition_list_t *parts = NULL;
-    if (rd_kafka_assignment(consumer, &parts))
+    if (!consumer || rd_kafka_assignment(consumer, &parts)) /* none yet: still starting */
         return 0;
     *assigned = parts->cnt;
     rd_kafka_position(consumer, parts);
@@ -264,6 +269,14 @@ void vk_service_ops_update(vk_service_ops *o, rd_kafka_t *consumer, const char *
                  "catching up: %" PRId64 " messages behind (ready.lag.max %" PRId64 ")", lag,
                  o->ready_lag_max);
     vk_metric_set(o->ready, NULL, why[0] ? 0 : 1);
+    if (o->registry) {
+        const vk_registry_stats *st = vk_registry_get_stats(o->registry);
+        vk_metric_set(o->registry_requests, "registered", (double)st->registered);
+        vk_metric_set(o->registry_requests, "fetched", (double)st->fetched);
+        vk_metric_set(o->registry_requests, "not_found", (double)st->not_found);
+        vk_metric_set(o->registry_requests, "refused", (double)st->refused);
+        vk_metric_set(o->registry_requests, "unavailable", (double)st->unavailable);
+    }
     vk_httpd_ready(o->http, !why[0], why);
     vk_httpd_beat(o->http);
     o->next = vk_mono_ms() + 1000;

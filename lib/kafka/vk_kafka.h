@@ -11,6 +11,7 @@
 #include "vk_contract.h"
 #include "vk_httpd.h"
 #include "vk_metrics.h"
+#include "vk_registry.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
@@ -71,15 +72,17 @@ void vk_outputs_free(vk_outputs *outs);
 /**
  * What every consuming program serves on metrics.listen (lib/ops): its registry and endpoint,
  * and the gauges of its consumer — lag per assigned partition (vaksin_consumer_lag_messages),
- * the assignment (vaksin_assigned_partitions) and readiness (vaksin_ready, GET /readyz).
+ * the assignment (vaksin_assigned_partitions) and readiness (vaksin_ready, GET /readyz), and
+ * the schema registry's requests (vaksin_schema_registry_requests_total) when there is one.
  */
 typedef struct vk_service_ops {
     vk_metrics *reg;
     vk_httpd *http;
-    vk_metric *lag, *assigned, *ready;
-    int64_t ready_lag_max; /* ready.lag.max */
-    int64_t lag_sum;       /* the lag summed over the partitions, at the last update */
-    int64_t next;          /* vk_mono_ms() of the next vk_service_ops_update */
+    vk_metric *lag, *assigned, *ready, *registry_requests;
+    const vk_registry *registry; /* set by the caller once it has one: its counts are published */
+    int64_t ready_lag_max;       /* ready.lag.max */
+    int64_t lag_sum;             /* the lag summed over the partitions, at the last update */
+    int64_t next;                /* vk_mono_ms() of the next vk_service_ops_update */
 } vk_service_ops;
 
 /**
@@ -92,7 +95,8 @@ void vk_service_ops_stop(vk_service_ops *o);
 /**
  * @brief The loop is alive; sets the lag of each partition assigned to @p consumer (the high
  * watermark less the position, or the whole partition before the first fetch; librdkafka's cached
- * watermarks, no request), the assignment, and readiness: not ready for @p not_ready when the
+ * watermarks, no request; @p consumer may be NULL while starting), the assignment, the registry's
+ * counts, and readiness: not ready for @p not_ready when the
  * caller gives one (a fatal error, no database), with no partition assigned, or while more than
  * ready.lag.max messages wait. Call about every second (o->next says when).
  */

@@ -151,6 +151,7 @@ typedef struct loop {
     size_t dead_value_max;
     size_t output_max; /* the producer's message.max.bytes, less a record's overhead */
     ops ops;
+    vk_registry *registry; /* NULL without schema.registry.url */
     int failures_max, failed_batches, abort_streak;
     rd_kafka_resp_err_t failed_err;
     char failed_topic[256];
@@ -505,8 +506,16 @@ static int loop_handle(loop *l, const rd_kafka_message_t *m) {
     memset(&dead, 0, sizeof dead);
     vk_outputs_reset(&l->outs);
     vk_handled h = l->svc->handler(l->svc->ctx, m, &l->outs, &dead);
-    if (h == VK_RETRY)
+    if (h == VK_RETRY) {
+        if (dead.reason[0]) {
+            char quoted[1100];
+            vk_warn("msg=\"retrying the batch later\" topic=%s partition=%" PRId32
+                    " offset=%" PRId64 " code=%s reason=\"%s\"",
+                    rd_kafka_topic_name(m->rkt), m->partition, m->offset, dead.code,
+                    vk_log_quote(dead.reason, quoted, sizeof quoted));
+        }
         return -1;
+    }
     if (h == VK_DEFER)
         return 1;
     const vk_output *big = h == VK_OK ? too_large(l) : NULL;
@@ -692,6 +701,35 @@ static void ops_gauges(loop *l) {
         l->svc->publish(l->svc->ctx, l->ops.base.reg);
 }
 
+/* While the registry is awaited at start: alive, not ready, and saying why. */
+static void registry_wait(void *arg, const char *why) {
+    loop *l = arg;
+    if (vk_mono_ms() >= l->ops.base.next)
+        vk_service_ops_update(&l->ops.base, NULL, why);
+}
+
+/* The registry, when configured: the writer schemas of the outputs and the dead letters
+ * registered before anything is consumed. 0, 1 when stopped while waiting, -1 when refused. */
+static int registry_setup(loop *l, vk_codec *codec) {
+    const char *writes[VK_SERVICE_WRITES_MAX];
+    int rc = 0;
+    l->ops.base.registry = l->svc->registry;
+    if (!l->svc->registry) {
+        vk_service_writes(l->svc->output_topics, writes);
+        rc = vk_registry_setup(l->cfg, codec, writes, registry_wait, l, &l->registry);
+        l->ops.base.registry = l->registry;
+    }
+    return rc;
+}
+
+void vk_service_writes(const char *const *output_topics, const char **writes) {
+    size_t n = 0;
+    for (const char *const *t = output_topics; t && *t && n < VK_SERVICE_WRITES_MAX - 2; t++)
+        writes[n++] = *t;
+    writes[n++] = VK_TOPIC_DEAD_LETTERS;
+    writes[n] = NULL;
+}
+
 static int loop_setup(loop *l, vk_codec *codec) {
     char err[512], txid[256];
     snprintf(txid, sizeof txid, "%s-%s", l->svc->name, vk_config_get(l->cfg, "instance.id", "0"));
@@ -772,7 +810,9 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
      * batch-asynchronous handler (complete hook), whose batches are its concurrency. */
     int64_t idle_ms = svc->complete ? -1 : vk_config_get_int(cfg, "batch.idle.ms", 1);
 
-    if (ops_setup(&l) == 0 && loop_setup(&l, codec) == 0) {
+    int reg = -1;
+    if (ops_setup(&l) == 0 && (reg = registry_setup(&l, codec)) == 0 &&
+        loop_setup(&l, codec) == 0) {
         vk_info("msg=started transactional_id=%s-%s batch_max=%d batch_ms=%" PRId64, svc->name,
                 vk_config_get(cfg, "instance.id", "0"), batch_max, batch_ms);
         txn_begin(&l);
@@ -820,8 +860,8 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
                 txn_close_empty(&l);
         }
         loop_metrics(&l);
-    } else {
-        l.fatal = true; /* logged where it failed: the caller exits non-zero */
+    } else if (reg != 1) { /* 1: stopped while waiting for the registry, a clean stop */
+        l.fatal = true;    /* logged where it failed: the caller exits non-zero */
     }
     if (l.consumer) {
         rd_kafka_consumer_close(l.consumer);
@@ -836,6 +876,10 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
         pause_drop(&l, l.n_paused - 1, false);
     free(l.paused);
     vk_service_ops_stop(&l.ops.base);
+    if (l.registry) {
+        vk_codec_set_schema_source(codec, NULL, NULL, 0);
+        vk_registry_destroy(l.registry);
+    }
     vk_info("msg=stopped clean=%s", l.fatal ? "false" : "true");
     return l.fatal ? -1 : 0;
 }
@@ -851,10 +895,20 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
     char err[512] = "";
     void *ctx = NULL, *extra = NULL;
     bool bad_config = false;
+    static const char *const targets[] = {VK_TOPIC_TARGET_EVENTS, NULL};
+    const char *const *outputs = stage->output_topics ? stage->output_topics : targets;
+    const char *writes[VK_SERVICE_WRITES_MAX];
+    vk_registry *registry = NULL;
+    vk_service_writes(outputs, writes);
     vk_codec *codec = vk_codec_new(err, sizeof err);
-    if (codec)
+    /* The registry before the setup: a setup may decode already (vaksin-verification reads
+     * the access events to their end before the loop starts). */
+    int reg = codec ? vk_registry_setup(cfg, codec, writes, NULL, NULL, &registry) : 0;
+    if (codec && reg == 0)
         ctx = stage->setup(cfg, codec, &extra, &bad_config, err, sizeof err);
-    if (!ctx) {
+    if (reg) {
+        rc = reg > 0 ? 0 : 1; /* stopped while waiting for the registry, or refused (logged) */
+    } else if (!ctx) {
         vk_error("msg=\"cannot start\" error=\"%s\"", err);
         rc = bad_config ? 2 : 1;
     } else {
@@ -863,10 +917,13 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
                           .input_topics = inputs,
                           .handler = stage->handler,
                           .ctx = ctx,
-                          .publish = stage->publish};
+                          .publish = stage->publish,
+                          .output_topics = outputs,
+                          .registry = registry};
         rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
         stage->teardown(ctx, extra);
     }
+    vk_registry_destroy(registry);
     if (codec)
         vk_codec_destroy(codec);
     vk_config_destroy(cfg);

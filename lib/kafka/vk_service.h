@@ -99,6 +99,12 @@ typedef struct vk_service {
     /** Called every second with the service's metrics registry (GET /metrics): declare the
      *  service's own families on the first call and set them from its counts. May be NULL. */
     void (*publish)(void *ctx, vk_metrics *reg);
+    /** The topics the handler writes to (NULL-terminated; dead letters aside, which the loop
+     *  adds): with a schema registry, their writer schemas are registered at start. */
+    const char *const *output_topics;
+    /** A registry the caller has set up already (vk_registry_setup, before decoding anything
+     *  of its own), or NULL: then vk_service_run sets it up from the configuration. Borrowed. */
+    vk_registry *registry;
 } vk_service;
 
 /** The documented keys of every stage service (for its --help), after its own keys:
@@ -134,12 +140,15 @@ typedef struct vk_service {
         {"output.failures.max", "5",                                                               \
          "batches in a row whose outputs fail for good (too large, unknown or forbidden topic) "   \
          "before the service stops"},                                                              \
-        {"log.level", "info", "debug, info, warn or error"}, {                                     \
+        VK_REGISTRY_KEYS, {"log.level", "info", "debug, info, warn or error"}, {                   \
         NULL, NULL, NULL                                                                           \
     }
 
 /**
- * @brief Runs the loop until vk_stop is set or a fatal error happens. Keys read from @p cfg:
+ * @brief Runs the loop until vk_stop is set or a fatal error happens. With schema.registry.url
+ * set, it first registers the writer schemas of @p svc->output_topics and the dead letters,
+ * waiting (not ready) for as long as the registry does not answer, and attaches the registry to
+ * @p codec so decoders fetch ids they have not seen. Keys read from @p cfg:
  * group.id (default: the service name), instance.id (default "0"; the transactional id is
  * "<name>-<instance.id>": give every instance its own), batch.max (10000), batch.ms (100),
  * batch.idle.ms (1: commit once the input is drained; ignored with a complete hook),
@@ -148,6 +157,13 @@ typedef struct vk_service {
  * VK_DEFER (see the top of this file). Returns 0 on a clean stop, -1 on a fatal error.
  */
 int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc);
+
+/** The most topics a service writes, dead letters and the terminator included. */
+#define VK_SERVICE_WRITES_MAX 16
+
+/** @brief @p output_topics and the dead letters into @p writes (NULL-terminated, room for
+ *  VK_SERVICE_WRITES_MAX): what a service registers writer schemas for. */
+void vk_service_writes(const char *const *output_topics, const char **writes);
 
 /** A stage program: what vk_stage_main needs to run it. */
 typedef struct vk_stage {
@@ -165,6 +181,8 @@ typedef struct vk_stage {
     void (*teardown)(void *ctx, void *extra);
     /** vk_service.publish for the handler's ctx (its own metrics), or NULL. */
     void (*publish)(void *ctx, vk_metrics *reg);
+    /** vk_service.output_topics; NULL: the target events only. */
+    const char *const *output_topics;
 } vk_stage;
 
 /**

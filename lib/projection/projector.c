@@ -55,6 +55,7 @@ struct projector {
     char group[128];
     batch b;
     vk_strmap *seen;
+    bool unavailable; /* the last message's schema could not be fetched (projector_add) */
     projector_stats stats;
     char fail_sqlstate[6], fail_message[512]; /* why the last transaction failed */
 };
@@ -163,14 +164,26 @@ static void read_origin(pevent *e, const avro_value_t *v) {
     }
 }
 
+/* A message that does not decode: rejected with the decoder's code (UNKNOWN_SCHEMA_ID,
+ * UNRESOLVABLE_SCHEMA, else UNDECODABLE) — or, when the registry did not answer, not the
+ * message's fault: p->unavailable tells projector_add to leave it for later. */
+static void undecodable(projector *p, pevent *e, int rc, const char *record, const char *err) {
+    snprintf(e->reason, sizeof e->reason, "cannot decode %s: %s", record, err);
+    if (rc == VK_DECODE_UNAVAILABLE)
+        p->unavailable = true;
+    else if (rc != VK_DECODE_MALFORMED)
+        snprintf(e->code, sizeof e->code, "%s", vk_decode_code(rc));
+}
+
 /* An AccessChanged from vaksin.access.events (no NIK: its log rows carry none; its own id is its
  * cause). */
 static void decode_access(projector *p, pevent *e) {
     avro_value_t *v;
     char err[512];
     e->type = EV_UNDECODABLE;
-    if (vk_decoder_decode(p->dec_access, e->m->payload, e->m->len, &v, err, sizeof err)) {
-        snprintf(e->reason, sizeof e->reason, "cannot decode AccessChanged: %s", err);
+    int rc = vk_decoder_decode(p->dec_access, e->m->payload, e->m->len, &v, err, sizeof err);
+    if (rc) {
+        undecodable(p, e, rc, "AccessChanged", err);
         return;
     }
     if (decode_event_id(e, v))
@@ -193,8 +206,9 @@ static void decode_event(projector *p, pevent *e) {
         return;
     }
     e->type = EV_UNDECODABLE;
-    if (vk_decoder_decode(p->dec, e->m->payload, e->m->len, &v, err, sizeof err)) {
-        snprintf(e->reason, sizeof e->reason, "cannot decode TargetEvent: %s", err);
+    int rc = vk_decoder_decode(p->dec, e->m->payload, e->m->len, &v, err, sizeof err);
+    if (rc) {
+        undecodable(p, e, rc, "TargetEvent", err);
         return;
     }
     if (decode_event_id(e, v))
@@ -224,13 +238,24 @@ static void decode_event(projector *p, pevent *e) {
     fam->decode(e, &branch);
 }
 
-void projector_add(projector *p, rd_kafka_message_t *m) {
+int projector_add(projector *p, rd_kafka_message_t *m) {
     int64_t t0 = vk_mono_ms();
-    pevent *e = &p->b.ev[p->b.n++];
+    pevent *e = &p->b.ev[p->b.n];
     memset(e, 0, sizeof *e);
     e->m = m;
+    p->unavailable = false;
     decode_event(p, e);
     p->stats.ms_decode += vk_mono_ms() - t0;
+    if (p->unavailable) {
+        vk_warn(
+            "msg=\"event left for later: its schema is not available\" topic=%s partition=%" PRId32
+            " offset=%" PRId64 " reason=\"%s\"",
+            rd_kafka_topic_name(m->rkt), m->partition, m->offset, e->reason);
+        memset(e, 0, sizeof *e);
+        return -1;
+    }
+    p->b.n++;
+    return 0;
 }
 
 /* ---- Loading ---- */
@@ -284,7 +309,8 @@ static void decide(projector *p) {
         pevent *e = &p->b.ev[i];
         if (e->type == EV_UNDECODABLE) {
             e->out = OUT_REJECTED;
-            snprintf(e->code, sizeof e->code, "UNDECODABLE");
+            if (!e->code[0]) /* the decoder's code when it had one (undecodable()) */
+                snprintf(e->code, sizeof e->code, "UNDECODABLE");
             continue;
         }
         if (vk_strmap_get(p->seen, e->event_id, NULL)) {

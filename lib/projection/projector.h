@@ -37,8 +37,13 @@ projector *projector_new(vk_codec *codec, const vk_catalog *catalog, const char 
                          int batch_max, char *err, size_t errlen);
 void projector_destroy(projector *p);
 
-/** @brief Adds a consumed message to the open batch (the batch takes ownership). */
-void projector_add(projector *p, rd_kafka_message_t *m);
+/**
+ * @brief Adds a consumed message to the open batch (the batch takes ownership) and returns 0 —
+ * or, when its writer schema is to be fetched from a registry that does not answer, returns -1
+ * and leaves it out (the caller still owns it): apply the batch so far, wait, and consume it
+ * again (never reject it: the message is not at fault).
+ */
+int projector_add(projector *p, rd_kafka_message_t *m);
 /** @brief Messages in the open batch. */
 int projector_pending(const projector *p);
 

@@ -222,13 +222,16 @@ int main(int argc, char **argv) {
     } else {
         const char *const inputs[] = {VK_TOPIC_VERIFICATION_LOOKUPS, VK_TOPIC_VERIFICATION_RETRIES,
                                       NULL};
+        /* The enriched (or failed) verification, and the lookups to try again later. */
+        const char *const writes[] = {VK_TOPIC_TARGET_EVENTS, VK_TOPIC_VERIFICATION_RETRIES, NULL};
         const vk_service svc = {.name = LOOKUP_SERVICE,
                                 .input_topics = inputs,
                                 .handler = lookup_handle,
                                 .ctx = ctx,
                                 .complete = lookup_complete,
                                 .discard = lookup_discard,
-                                .publish = lookup_publish};
+                                .publish = lookup_publish,
+                                .output_topics = writes};
         rc = vk_service_run(cfg, codec, &svc) ? 1 : 0;
         lk_http_stats hs;
         lk_http_stats_get(http, &hs);

@@ -20,6 +20,7 @@
  * embedded migration is recorded and refuses to start otherwise, naming the step to run.
  */
 #include "projector.h"
+#include "vk_backoff.h"
 #include "vk_config.h"
 #include "vk_facility.h"
 #include "vk_kafka.h"
@@ -32,6 +33,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const vk_config_doc keys[] = {
@@ -54,6 +56,7 @@ static const vk_config_doc keys[] = {
     {"metrics.listen", "off",
      "host:port of GET /metrics, /healthz and /readyz (an IP address; off: none)"},
     {"ready.lag.max", "1000", "/readyz says not ready while more events than this wait"},
+    VK_REGISTRY_KEYS,
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
 };
@@ -81,6 +84,9 @@ typedef struct app {
     const char *conninfo;
     bool fatal;
     ops ops;
+    vk_registry *registry; /* NULL without schema.registry.url */
+    int registry_waits;    /* waits in a row for the registry (registry_backoff) */
+    vk_rng rng;
 } app;
 
 static int ops_setup(app *a) {
@@ -224,6 +230,7 @@ static void flush(app *a) {
             if (stale)
                 resume_from_stored(a);
             vk_debug("msg=\"batch applied\" ms=%" PRId64, vk_mono_ms() - t0);
+            a->registry_waits = 0;
             ops_batch(a, vk_mono_ms() - t0);
             return;
         }
@@ -252,6 +259,18 @@ static void flush(app *a) {
             return;
         }
         resume_from_stored(a);
+    }
+}
+
+/* Waits before an event whose schema the registry could not give is read again: 1 s
+ * doubling to 30 s while the registry stays away, with jitter; back to 1 s after a batch. */
+static void registry_backoff(app *a) {
+    int64_t wait = vk_backoff_equal_jitter(1000, 30000, a->registry_waits++, vk_rng_next(&a->rng));
+    vk_warn("msg=\"waiting for the schema registry\" retry_in_ms=%" PRId64, wait);
+    for (int64_t until = vk_mono_ms() + wait; !vk_stop && vk_mono_ms() < until;) {
+        if (vk_mono_ms() >= a->ops.base.next)
+            vk_service_ops_update(&a->ops.base, a->consumer, "waiting for the schema registry");
+        nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
     }
 }
 
@@ -443,7 +462,16 @@ static int run(app *a, int batch_max, int64_t batch_ms, int64_t idle_ms, int64_t
         if (m) {
             if (projector_pending(a->proj) == 0)
                 started = vk_mono_ms();
-            projector_add(a->proj, m);
+            if (projector_add(a->proj, m)) {
+                /* The registry did not answer for its schema: apply what came before it, wait,
+                 * and read on from the stored offsets, which are just before it. */
+                rd_kafka_message_destroy(m);
+                flush(a);
+                registry_backoff(a);
+                if (!a->fatal && !vk_stop)
+                    resume_from_stored(a);
+                continue;
+            }
         }
         int64_t now = vk_mono_ms();
         int pending = projector_pending(a->proj);
@@ -522,6 +550,14 @@ int main(int argc, char **argv) {
         goto out;
     if (ops_setup(&a))
         goto out;
+    /* The projector writes no Avro: the registry only gives it the schemas of ids it meets. */
+    int reg = vk_registry_setup(cfg, codec, NULL, NULL, NULL, &a.registry);
+    if (reg) {
+        rc = reg > 0 ? 0 : 1;
+        goto out;
+    }
+    a.ops.base.registry = a.registry;
+    vk_rng_seed(&a.rng, 0);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, &a);
@@ -543,6 +579,7 @@ out:
         PQfinish(a.db);
     vk_service_ops_stop(&a.ops.base);
     projector_destroy(a.proj);
+    vk_registry_destroy(a.registry);
     vk_catalog_free(&catalog);
     if (codec)
         vk_codec_destroy(codec);

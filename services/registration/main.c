@@ -68,8 +68,11 @@ static void teardown(void *ctx, void *resolver) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {
-        &program, REGISTRATION_SERVICE, VK_TOPIC_REGISTRATION_REQUESTS, reg_handle, setup, teardown,
-        NULL};
+    const vk_stage stage = {.program = &program,
+                            .service = REGISTRATION_SERVICE,
+                            .input_topic = VK_TOPIC_REGISTRATION_REQUESTS,
+                            .handler = reg_handle,
+                            .setup = setup,
+                            .teardown = teardown};
     return vk_stage_main(argc, argv, &stage);
 }

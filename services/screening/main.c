@@ -46,8 +46,11 @@ static void teardown(void *ctx, void *extra) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {
-        &program, SCREENING_SERVICE, VK_TOPIC_SCREENING_REQUESTS, screening_handle, setup, teardown,
-        NULL};
+    const vk_stage stage = {.program = &program,
+                            .service = SCREENING_SERVICE,
+                            .input_topic = VK_TOPIC_SCREENING_REQUESTS,
+                            .handler = screening_handle,
+                            .setup = setup,
+                            .teardown = teardown};
     return vk_stage_main(argc, argv, &stage);
 }

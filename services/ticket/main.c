@@ -43,7 +43,11 @@ static void teardown(void *ctx, void *extra) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {
-        &program, TICKET_SERVICE, VK_TOPIC_TICKET_REQUESTS, ticket_handle, setup, teardown, NULL};
+    const vk_stage stage = {.program = &program,
+                            .service = TICKET_SERVICE,
+                            .input_topic = VK_TOPIC_TICKET_REQUESTS,
+                            .handler = ticket_handle,
+                            .setup = setup,
+                            .teardown = teardown};
     return vk_stage_main(argc, argv, &stage);
 }

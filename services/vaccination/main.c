@@ -55,12 +55,11 @@ static void teardown(void *ctx, void *catalog) {
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {&program,
-                            VACCINATION_SERVICE,
-                            VK_TOPIC_VACCINATION_REQUESTS,
-                            vaccination_handle,
-                            setup,
-                            teardown,
-                            NULL};
+    const vk_stage stage = {.program = &program,
+                            .service = VACCINATION_SERVICE,
+                            .input_topic = VK_TOPIC_VACCINATION_REQUESTS,
+                            .handler = vaccination_handle,
+                            .setup = setup,
+                            .teardown = teardown};
     return vk_stage_main(argc, argv, &stage);
 }

@@ -65,11 +65,38 @@ void verif_access_destroy(verif_access *a) {
     free(a);
 }
 
+static void pause_ms(long ms);
+
+/* An access event whose schema the registry cannot give now is waited for, never skipped: a
+ * skipped revocation would authorize a revoked user. Stopping meanwhile exits, as below. */
+static verif_access_outcome apply_waiting(verif_access *a, const rd_kafka_message_t *m,
+                                          verif_access_note *n) {
+    verif_access_outcome o;
+    int64_t next_warn = 0;
+    while ((o = verif_access_apply(a->ctx, m->payload, m->len, n)) == VERIF_ACCESS_UNAVAILABLE) {
+        char q[1100];
+        if (vk_mono_ms() >= next_warn) {
+            vk_warn("msg=\"access event waits for the schema registry\" partition=%" PRId32
+                    " offset=%" PRId64 " reason=\"%s\"",
+                    m->partition, m->offset, vk_log_quote(n->reason, q, sizeof q));
+            next_warn = vk_mono_ms() + 10000;
+        }
+        if (vk_stop) {
+            vk_error("msg=\"stopping with an access event not applied: exiting\" partition=%" PRId32
+                     " offset=%" PRId64,
+                     m->partition, m->offset);
+            exit(1);
+        }
+        pause_ms(1000);
+    }
+    return o;
+}
+
 static void apply_message(verif_access *a, const rd_kafka_message_t *m) {
     verif_access_note n;
     char q[1100];
     vk_log_level level = a->live ? VK_LOG_INFO : VK_LOG_DEBUG;
-    switch (verif_access_apply(a->ctx, m->payload, m->len, &n)) {
+    switch (apply_waiting(a, m, &n)) {
     case VERIF_ACCESS_APPLIED:
         vk_log(level,
                "msg=\"access change applied\" partition=%" PRId32 " offset=%" PRId64
@@ -94,6 +121,7 @@ static void apply_message(verif_access *a, const rd_kafka_message_t *m) {
                 " reason=\"%s\"",
                 m->partition, m->offset, vk_log_quote(n.reason, q, sizeof q));
         break;
+    case VERIF_ACCESS_UNAVAILABLE: /* apply_waiting returns anything but this */
     case VERIF_ACCESS_NO_MEMORY:
         /* Deciding on grants with a hole in them could authorize a revoked user: stop at once,
          * nothing of the open transaction is committed, and the next start reads it all. */

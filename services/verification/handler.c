@@ -130,9 +130,10 @@ static verif_access_outcome access_apply(verif_ctx *c, const void *data, size_t 
     bool has_actor = false;
     vk_access_event e;
     memset(&e, 0, sizeof e);
-    if (vk_decoder_decode(c->access, data, len, &v, err, sizeof err)) {
+    int rc = vk_decoder_decode(c->access, data, len, &v, err, sizeof err);
+    if (rc) {
         snprintf(note->reason, sizeof note->reason, "cannot decode AccessChanged: %s", err);
-        return VERIF_ACCESS_UNDECODABLE;
+        return rc == VK_DECODE_UNAVAILABLE ? VERIF_ACCESS_UNAVAILABLE : VERIF_ACCESS_UNDECODABLE;
     }
     if (vk_value_get_str(v, "event_id", &s) || vk_uuid_parse(s, uuid)) {
         snprintf(note->reason, sizeof note->reason, "event_id is not a UUID");
@@ -468,8 +469,8 @@ void verif_publish(void *ctx, vk_metrics *reg) {
     for (int a = VK_AUTHZ_NOT_AUTHORIZED; a < VK_AUTHZ_COUNT; a++)
         vk_metric_set(c->m_decisions, vk_authz_code((vk_authz)a), (double)s->refused[a]);
     vk_metric_set(c->m_producer_time, NULL, (double)s->producer_time);
-    static const char *const outcomes[] = {"applied", "refused", "duplicate", "undecodable",
-                                           "no_memory"};
+    static const char *const outcomes[] = {"applied",     "refused",         "duplicate",
+                                           "undecodable", "registry_waited", "no_memory"};
     for (int o = 0; o <= VERIF_ACCESS_NO_MEMORY; o++)
         vk_metric_set(c->m_access, outcomes[o], (double)s->access[o]);
     vk_metric_set(c->m_grants, "kept", (double)vk_grants_count(c->grants));

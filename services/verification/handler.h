@@ -55,6 +55,8 @@ typedef enum verif_access_outcome {
     VERIF_ACCESS_REFUSED,     /* vk_access_apply refused it, as the projector does */
     VERIF_ACCESS_DUPLICATE,   /* an event id applied or refused before */
     VERIF_ACCESS_UNDECODABLE, /* not an AccessChanged, or event_id not a UUID */
+    VERIF_ACCESS_UNAVAILABLE, /* its schema is to be fetched and the registry does not answer:
+                               * nothing applied; apply it again later, never skip it */
     VERIF_ACCESS_NO_MEMORY,
 } verif_access_outcome;
 

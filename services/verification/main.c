@@ -123,8 +123,16 @@ static void *setup(const vk_config *cfg, vk_codec *codec, void **extra, bool *ba
 }
 
 int main(int argc, char **argv) {
-    const vk_stage stage = {
-        &program, VERIFICATION_SERVICE, VK_TOPIC_VERIFICATION_REQUESTS, verif_handle, setup,
-        teardown, verif_publish};
+    /* A pending verification on the target's log, and the lookup for vaksin-lookup. */
+    static const char *const writes[] = {VK_TOPIC_TARGET_EVENTS, VK_TOPIC_VERIFICATION_LOOKUPS,
+                                         NULL};
+    const vk_stage stage = {.program = &program,
+                            .service = VERIFICATION_SERVICE,
+                            .input_topic = VK_TOPIC_VERIFICATION_REQUESTS,
+                            .handler = verif_handle,
+                            .setup = setup,
+                            .teardown = teardown,
+                            .publish = verif_publish,
+                            .output_topics = writes};
     return vk_stage_main(argc, argv, &stage);
 }

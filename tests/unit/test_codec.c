@@ -701,7 +701,7 @@ static void expect_decode_error(vk_decoder *dec, const uint8_t *msg, size_t len,
                                 const char *message) {
     char err[256] = "";
     avro_value_t *out = NULL;
-    if (vk_decoder_decode(dec, msg, len, &out, err, sizeof err) != -1)
+    if (vk_decoder_decode(dec, msg, len, &out, err, sizeof err) == 0)
         fail_msg("decoded, expected \"%s\"", message);
     if (strncmp(err, message, strlen(message)) != 0)
         fail_msg("error \"%s\", expected \"%s…\"", err, message);
@@ -857,6 +857,132 @@ static void test_registry_ids(void **state) {
     vk_codec_destroy(codec);
 }
 
+/* A schema source scripted by the test: what it answers, and how often it was asked. */
+typedef struct scripted_source {
+    int answer;         /* VK_SCHEMA_* */
+    const char *schema; /* given when found */
+    int calls;
+    int32_t last_id;
+} scripted_source;
+
+static int scripted(void *arg, int32_t id, char **schema_json, char *err, size_t errlen) {
+    scripted_source *s = arg;
+    s->calls++;
+    s->last_id = id;
+    if (s->answer == VK_SCHEMA_FOUND) {
+        *schema_json = strdup(s->schema);
+        return VK_SCHEMA_FOUND;
+    }
+    snprintf(err, errlen, "scripted answer %d", s->answer);
+    return s->answer;
+}
+
+static int decode_status(vk_decoder *dec, const vk_buf *msg, char *err, size_t errlen) {
+    avro_value_t *out = NULL;
+    return vk_decoder_decode(dec, msg->data, msg->len, &out, err, errlen);
+}
+
+/* With a writer id the encoder frames values 00 + id; a reader fetches an id it lacks through
+ * its source once, and tells a registry that does not answer from an id nobody knows and from
+ * a schema that is not the reader's. */
+static void test_registry_framing_and_source(void **state) {
+    (void)state;
+    char err[512] = "";
+    vk_codec *writer = new_codec(), *reader = new_codec();
+    assert_int_equal(vk_codec_writer_id(writer, VK_SCHEMA_REGISTRATION_SUBMITTED), -1);
+    assert_int_equal(vk_codec_set_writer_id(writer, VK_SCHEMA_REGISTRATION_SUBMITTED, 0x01020304,
+                                            err, sizeof err),
+                     0);
+    assert_int_equal(vk_codec_writer_id(writer, VK_SCHEMA_REGISTRATION_SUBMITTED), 0x01020304);
+    /* one record, one id; and an id belongs to one schema */
+    assert_int_equal(
+        vk_codec_set_writer_id(writer, VK_SCHEMA_REGISTRATION_SUBMITTED, 9, err, sizeof err), -1);
+    assert_non_null(strstr(err, "has schema registry id 16909060 under one subject and 9"));
+    assert_int_equal(
+        vk_codec_set_writer_id(writer, VK_SCHEMA_DEAD_LETTER, 0x01020304, err, sizeof err), -1);
+    assert_non_null(strstr(err, "is vaksin.v1.RegistrationSubmitted"));
+
+    uint8_t raw[1024];
+    size_t raw_len = valid_message(writer, raw, sizeof raw);
+    static const uint8_t header[] = {0x00, 0x01, 0x02, 0x03, 0x04};
+    assert_memory_equal(raw, header, 5);
+    vk_buf msg = VK_BUF_INIT;
+    vk_buf_append(&msg, raw, raw_len);
+
+    /* the writer's own codec decodes its id without asking anyone */
+    vk_decoder *own = vk_decoder_new(writer, VK_SCHEMA_REGISTRATION_SUBMITTED, err, sizeof err);
+    assert_int_equal(decode_status(own, &msg, err, sizeof err), 0);
+
+    vk_decoder *dec = vk_decoder_new(reader, VK_SCHEMA_REGISTRATION_SUBMITTED, err, sizeof err);
+    assert_int_equal(decode_status(dec, &msg, err, sizeof err), VK_DECODE_UNKNOWN_SCHEMA);
+    assert_non_null(strstr(err, "unknown schema registry id 16909060 (no schema registry"));
+    assert_string_equal(vk_decode_code(VK_DECODE_UNKNOWN_SCHEMA), "UNKNOWN_SCHEMA_ID");
+
+    scripted_source src = {.answer = VK_SCHEMA_UNAVAILABLE};
+    vk_codec_set_schema_source(reader, scripted, &src, 0);
+    assert_int_equal(decode_status(dec, &msg, err, sizeof err), VK_DECODE_UNAVAILABLE);
+    assert_int_equal(src.calls, 1);
+    assert_int_equal(src.last_id, 0x01020304);
+    assert_non_null(strstr(err, "schema registry id 16909060 not fetched: scripted answer 3"));
+
+    src.answer = VK_SCHEMA_MISSING;
+    assert_int_equal(decode_status(dec, &msg, err, sizeof err), VK_DECODE_UNKNOWN_SCHEMA);
+
+    src.answer = VK_SCHEMA_REFUSED;
+    assert_int_equal(decode_status(dec, &msg, err, sizeof err), VK_DECODE_UNRESOLVABLE);
+
+    /* found: fetched once, then every message decodes from the store and the plan */
+    src.answer = VK_SCHEMA_FOUND;
+    src.schema = contract_text("registration.requests.avsc");
+    src.calls = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(decode_status(dec, &msg, err, sizeof err), 0);
+    assert_int_equal(src.calls, 1);
+    vk_decoder *dec2 = vk_decoder_new(reader, VK_SCHEMA_REGISTRATION_SUBMITTED, err, sizeof err);
+    assert_int_equal(decode_status(dec2, &msg, err, sizeof err), 0);
+    assert_int_equal(src.calls, 1); /* another decoder of the same codec: still no fetch */
+
+    /* an id whose schema is another record: dead letter UNRESOLVABLE_SCHEMA */
+    msg.data[4] = 0x05;
+    src.schema = contract_text("dead-letters.avsc");
+    assert_int_equal(decode_status(dec, &msg, err, sizeof err), VK_DECODE_UNRESOLVABLE);
+    assert_non_null(strstr(err, "writer schema vaksin.v1.DeadLetter cannot be resolved"));
+    assert_string_equal(vk_decode_code(VK_DECODE_UNRESOLVABLE), "UNRESOLVABLE_SCHEMA");
+
+    /* the bound on fetched schema text */
+    vk_codec *small = new_codec();
+    vk_decoder *dec3 = vk_decoder_new(small, VK_SCHEMA_REGISTRATION_SUBMITTED, err, sizeof err);
+    vk_codec_set_schema_source(small, scripted, &src, 100);
+    msg.data[4] = 0x04;
+    src.schema = contract_text("registration.requests.avsc");
+    assert_int_equal(decode_status(dec3, &msg, err, sizeof err), VK_DECODE_UNRESOLVABLE);
+    assert_non_null(strstr(err, "schema.registry.cache.max.bytes"));
+
+    vk_decoder_destroy(dec3);
+    vk_codec_destroy(small);
+    vk_decoder_destroy(dec2);
+    vk_decoder_destroy(dec);
+    vk_decoder_destroy(own);
+    vk_buf_free(&msg);
+    vk_codec_destroy(reader);
+    vk_codec_destroy(writer);
+}
+
+/* What a registry is given: the contract document with its defaults and logical types. */
+static void test_schema_text(void **state) {
+    (void)state;
+    vk_codec *codec = new_codec();
+    char *text = vk_codec_schema_text(codec, VK_SCHEMA_TARGET_EVENT);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"logicalType\""));
+    assert_non_null(strstr(text, "\"default\""));
+    assert_null(strchr(text, '\n'));
+    free(text);
+    assert_null(vk_codec_schema_text(codec, "vaksin.v1.TicketIssued")); /* nested */
+    assert_null(vk_codec_schema_text(codec, "vaksin.v1.Nothing"));
+    vk_codec_destroy(codec);
+}
+
 static void write_text(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -924,6 +1050,8 @@ int main(void) {
         cmocka_unit_test(test_malformed_input),
         cmocka_unit_test(test_hostile_datums),
         cmocka_unit_test(test_registry_ids),
+        cmocka_unit_test(test_registry_framing_and_source),
+        cmocka_unit_test(test_schema_text),
         cmocka_unit_test(test_schema_dir),
         cmocka_unit_test(test_contract_conflicts),
     };

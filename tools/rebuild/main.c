@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
@@ -97,7 +98,14 @@ static int flush(rebuild *r) {
 
 static int on_message(void *opaque, rd_kafka_message_t *m) {
     rebuild *r = opaque;
-    projector_add(r->proj, m);
+    /* A schema the registry cannot give now: wait for it (a rebuild replays everything). */
+    for (int waits = 0; projector_add(r->proj, m); waits++) {
+        if (vk_stop) {
+            rd_kafka_message_destroy(m);
+            return -1;
+        }
+        sleep(waits < 5 ? 1 : 5);
+    }
     r->events++;
     return projector_pending(r->proj) >= r->batch_max ? flush(r) : 0;
 }
