@@ -50,6 +50,7 @@ struct vk_registry {
     char *ca_file, *cert_file, *key_file;
     long timeout_ms;
     bool auto_register;
+    bool patient; /* the codec's fetches wait for an answer (vk_registry_set_patient) */
     vk_subject_strategy strategy;
     CURL *curl;
     struct curl_slist *headers;
@@ -462,8 +463,25 @@ vk_registry_status vk_registry_schema(vk_registry *r, int32_t id, char **schema,
 
 /* ---- The codec's side ---- */
 
+void vk_registry_set_patient(vk_registry *r, bool patient) {
+    r->patient = patient;
+}
+
 static int codec_source(void *arg, int32_t id, char **schema_json, char *err, size_t errlen) {
-    switch (vk_registry_schema(arg, id, schema_json, err, errlen)) {
+    vk_registry *r = arg;
+    vk_registry_status st;
+    for (int attempt = 0;
+         (st = vk_registry_schema(r, id, schema_json, err, errlen)) == VK_REGISTRY_UNAVAILABLE &&
+         r->patient && !vk_stop;
+         attempt++) {
+        int64_t delay = vk_backoff_delay(500, 10000, attempt);
+        vk_warn("msg=\"waiting for the schema registry\" id=%" PRId32 " retry_in_ms=%" PRId64
+                " error=\"%s\"",
+                id, delay, err);
+        for (int64_t until = vk_mono_ms() + delay; !vk_stop && vk_mono_ms() < until;)
+            nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+    }
+    switch (st) {
     case VK_REGISTRY_OK:
         return VK_SCHEMA_FOUND;
     case VK_REGISTRY_NOT_FOUND:

@@ -136,6 +136,11 @@ vk_registry_status vk_registry_bind_writers(vk_registry *r, vk_codec *codec,
  */
 void vk_registry_attach(vk_registry *r, vk_codec *codec, size_t max_bytes);
 
+/** @brief When @p patient, the codec's fetches wait (with backoff, until vk_stop) for a registry
+ *  that does not answer instead of failing VK_DECODE_UNAVAILABLE: for tools, which have no
+ *  batch to retry. */
+void vk_registry_set_patient(vk_registry *r, bool patient);
+
 /** Requests sent and how they ended, for the metrics. */
 typedef struct vk_registry_stats {
     uint64_t registered, fetched, not_found, refused, unavailable;

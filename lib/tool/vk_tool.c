@@ -10,6 +10,7 @@
 
 #include "vk_kafka.h"
 #include "vk_log.h"
+#include "vk_registry.h"
 #include "vk_signals.h"
 #include "vk_time.h"
 
@@ -247,4 +248,30 @@ void vk_sender_destroy(vk_sender *s) {
         rd_kafka_destroy(s->rk);
     }
     free(s);
+}
+
+/* ---- The codec ---- */
+
+static vk_registry *tool_registry; /* the one of the process's tool codec, or NULL */
+
+vk_codec *vk_tool_codec_new(const vk_config *cfg, const char *const *writes) {
+    char err[512];
+    vk_codec *codec = vk_codec_new(err, sizeof err);
+    if (!codec) {
+        vk_error("msg=\"cannot load schemas\" error=\"%s\"", err);
+        return NULL;
+    }
+    if (vk_registry_setup(cfg, codec, writes, NULL, NULL, &tool_registry)) {
+        vk_codec_destroy(codec); /* refused or interrupted: logged */
+        return NULL;
+    }
+    if (tool_registry)
+        vk_registry_set_patient(tool_registry, true);
+    return codec;
+}
+
+void vk_tool_codec_destroy(vk_codec *codec) {
+    vk_codec_destroy(codec);
+    vk_registry_destroy(tool_registry);
+    tool_registry = NULL;
 }

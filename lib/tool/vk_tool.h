@@ -11,6 +11,7 @@
 #ifndef VK_TOOL_H
 #define VK_TOOL_H
 
+#include "vk_codec.h"
 #include "vk_config.h"
 
 #include <stdbool.h>
@@ -39,6 +40,19 @@ bool vk_tool_take_flag(int *argc, char **argv, const char *flag);
 /** @brief Reports input the tool refused: a warning with the line number and the reason
  *  (NIKs masked, like every log line). */
 void vk_tool_refused(unsigned long line, const char *reason);
+
+/* ---- The codec ---- */
+
+/**
+ * @brief The codec a tool decodes and encodes with: the contract, and with schema.registry.url
+ * the registry — the writer schemas of @p writes (NULL-terminated topics the tool writes, or
+ * NULL) registered first, and the schema of an id met in a message fetched once; a registry that
+ * does not answer is waited for (with backoff and a warning), at start and on a fetch, until it
+ * does or the tool is interrupted. NULL on failure (logged). One per process.
+ */
+vk_codec *vk_tool_codec_new(const vk_config *cfg, const char *const *writes);
+/** @brief Frees what vk_tool_codec_new made (NULL is fine). */
+void vk_tool_codec_destroy(vk_codec *codec);
 
 /* ---- Producing ---- */
 

@@ -41,6 +41,7 @@
 
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
+    VK_REGISTRY_KEYS,
     {NULL, NULL, NULL},
 };
 
@@ -180,11 +181,9 @@ static int print_message(void *opaque, rd_kafka_message_t *m) {
 /* Adds every topic's range, so each end is fixed now, then reads them all. 0, or -1. */
 static int dump(const vk_config *cfg, const dump_opts *o, dumper *d) {
     char err[512];
-    vk_codec *codec = vk_codec_new(err, sizeof err);
-    if (!codec) {
-        vk_error("msg=\"cannot load schemas\" error=\"%s\"", err);
+    vk_codec *codec = vk_tool_codec_new(cfg, NULL);
+    if (!codec)
         return -1;
-    }
     int rc = -1;
     rd_kafka_t *rk = NULL;
     vk_scan *scan = NULL;
@@ -231,7 +230,7 @@ out:
     }
     if (d->dec)
         vk_audit_decoder_destroy(d->dec);
-    vk_codec_destroy(codec);
+    vk_tool_codec_destroy(codec);
     return rc;
 }
 

@@ -58,6 +58,7 @@ static const vk_config_doc keys[] = {
     {"kafka.compression.type", "lz4", "librdkafka compression of the batches"},
     {"csv.separator", "auto", "auto (from the header line), \",\", \";\" or \"tab\""},
     {"flush.timeout.ms", "600000", "how long to wait for the last delivery reports"},
+    VK_REGISTRY_KEYS,
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
 };
@@ -224,13 +225,12 @@ int main(int argc, char **argv) {
     memset(&im, 0, sizeof im);
     im.path = argv[first];
     char err[512] = "", origin[32], source[64];
-    vk_codec *codec = vk_codec_new(err, sizeof err);
+    static const char *const writes[] = {VK_TOPIC_TICKET_REQUESTS, NULL};
+    vk_codec *codec = vk_tool_codec_new(cfg, writes);
     FILE *in = NULL;
     rc = 2;
-    if (!codec) {
-        vk_error("msg=\"cannot set up the Avro codec\" error=\"%s\"", err);
+    if (!codec)
         goto out;
-    }
     if (!origin_valid(codec, origin_arg, origin, sizeof origin)) {
         fprintf(stderr, "%s: --origin must be SISDMK, EXCEL, DUKCAPIL or OTHER, not %s\n",
                 program.name, origin_arg);
@@ -276,7 +276,7 @@ out:
     if (im.enc)
         vk_encoder_destroy(im.enc);
     if (codec)
-        vk_codec_destroy(codec);
+        vk_tool_codec_destroy(codec);
     if (in)
         fclose(in);
     vk_config_destroy(cfg);

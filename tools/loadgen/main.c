@@ -71,6 +71,7 @@ static const vk_config_doc keys[] = {
     {"pg.conninfo", NULL, "the read model to poll (or VAKSIN_PG)"},
     VK_PG_STATEMENT_TIMEOUT_KEY("0", ""),
     {"flush.timeout.ms", "60000", "how long to wait for the last delivery reports"},
+    VK_REGISTRY_KEYS,
     {"log.level", "info", "debug, info, warn or error"},
     {NULL, NULL, NULL},
 };
@@ -478,7 +479,11 @@ int main(int argc, char **argv) {
     pthread_t thread;
     bool started = false;
     rc = 2;
-    g.codec = vk_codec_new(err, sizeof err);
+    const char *writes[N_TOPICS + 1];
+    for (size_t i = 0; i < N_TOPICS; i++)
+        writes[i] = desk_topics[i].topic;
+    writes[N_TOPICS] = NULL;
+    g.codec = vk_tool_codec_new(cfg, writes);
     g.ids = vk_strmap_new(g.max);
     g.derived = vk_strmap_new(g.max);
     if (!g.codec || !g.ids || !g.derived)
@@ -561,7 +566,7 @@ out:
         if (g.enc[k])
             vk_encoder_destroy(g.enc[k]);
     if (g.codec)
-        vk_codec_destroy(g.codec);
+        vk_tool_codec_destroy(g.codec);
     vk_strmap_destroy(g.derived);
     vk_strmap_destroy(g.ids);
     vk_config_destroy(cfg);

@@ -43,6 +43,7 @@ static const vk_config_doc keys[] = {
     {"batch.max", "5000", "events per database transaction at most"},
     {"vaccines.file", NULL, "vaccine catalog CSV, as given to the projector; default: built in"},
     {"log.level", "warn", "debug, info, warn or error"},
+    VK_REGISTRY_KEYS,
     {NULL, NULL, NULL},
 };
 
@@ -400,7 +401,7 @@ int main(int argc, char **argv) {
                  .group = vk_config_get(cfg, "group.id", PROJECTOR_SERVICE),
                  .batch_max = (int)vk_config_get_int(cfg, "batch.max", 5000),
                  .min_time = INT64_MIN};
-    vk_codec *codec = vk_codec_new(err, sizeof err);
+    vk_codec *codec = vk_tool_codec_new(cfg, NULL);
     vk_catalog catalog = {0};
     bool catalog_ok = vk_catalog_from_config(&catalog, cfg, err, sizeof err) == 0;
     rd_kafka_t *rk = NULL;
@@ -466,8 +467,7 @@ out:
         PQfinish(r.ldb);
     projector_destroy(r.proj);
     vk_catalog_free(&catalog);
-    if (codec)
-        vk_codec_destroy(codec);
+    vk_tool_codec_destroy(codec);
     vk_config_destroy(cfg);
     return status;
 }

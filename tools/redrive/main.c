@@ -49,6 +49,7 @@ static const vk_config_doc keys[] = {
      "skipped; without it no cause is checked"},
     VK_PG_STATEMENT_TIMEOUT_KEY("0", ""),
     {"flush.timeout.ms", "60000", "how long --send waits for the last delivery reports"},
+    VK_REGISTRY_KEYS,
     {NULL, NULL, NULL},
 };
 
@@ -480,11 +481,9 @@ static int run(const vk_config *cfg, const redrive_filter *f, bool send) {
     const char *conninfo = vk_config_get(cfg, "pg.conninfo", NULL);
     PGconn *db = NULL;
     redrive r = {0};
-    vk_codec *codec = vk_codec_new(err, sizeof err);
-    if (!codec) {
-        vk_error("msg=\"cannot load schemas\" error=\"%s\"", err);
+    vk_codec *codec = vk_tool_codec_new(cfg, NULL); /* it sends the original bytes back */
+    if (!codec)
         return 1;
-    }
     if (conninfo && *conninfo) {
         if (vk_pg_set_statement_timeout(vk_config_get_int(cfg, "pg.statement.timeout.ms", 0))) {
             fprintf(stderr, "%s: %s\n", program.name, VK_PG_STATEMENT_TIMEOUT_RANGE);
@@ -517,7 +516,7 @@ out:
     vk_buf_free(&r.line);
     if (db)
         PQfinish(db);
-    vk_codec_destroy(codec);
+    vk_tool_codec_destroy(codec);
     return rc;
 }
 

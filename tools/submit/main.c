@@ -41,6 +41,7 @@ static const vk_config_doc keys[] = {
     {"source", "vaksin-submit", "envelope source of events that do not name one"},
     {"flush.timeout.ms", "600000", "how long to wait for the last delivery reports"},
     {"log.level", "info", "debug, info, warn or error"},
+    VK_REGISTRY_KEYS,
     {NULL, NULL, NULL},
 };
 
@@ -227,7 +228,8 @@ int main(int argc, char **argv) {
     s.topic = topic;
     s.source = vk_config_get(cfg, "source", "vaksin-submit");
     char err[512] = "";
-    vk_codec *codec = vk_codec_new(err, sizeof err);
+    const char *const writes[] = {topic, NULL};
+    vk_codec *codec = vk_tool_codec_new(cfg, writes);
     s.enc = codec ? vk_encoder_new(codec, schema_name, err, sizeof err) : NULL;
     s.schema = codec ? vk_codec_schema(codec, schema_name) : NULL;
     if (!s.enc || !s.schema) {
@@ -250,7 +252,7 @@ out:
     if (s.enc)
         vk_encoder_destroy(s.enc);
     if (codec)
-        vk_codec_destroy(codec);
+        vk_tool_codec_destroy(codec);
     if (in != stdin)
         fclose(in);
     vk_config_destroy(cfg);

@@ -38,6 +38,7 @@ static const vk_config_doc keys[] = {
     {"projector.group", "vaksin-projector",
      "the projector's group id (its offsets say what is "
      "not yet projected)"},
+    VK_REGISTRY_KEYS,
     {NULL, NULL, NULL},
 };
 
@@ -71,8 +72,10 @@ typedef struct run {
 /* Reads everything into r->t; 0, or -1 after saying why on stderr. */
 static int collect(run *r) {
     char err[1024];
-    r->codec = vk_codec_new(err, sizeof err);
-    r->dec = r->codec ? vk_audit_decoder_new(r->codec, err, sizeof err) : NULL;
+    r->codec = vk_tool_codec_new(r->cfg, NULL);
+    if (!r->codec)
+        return -1;
+    r->dec = vk_audit_decoder_new(r->codec, err, sizeof err);
     if (!r->dec) {
         fprintf(stderr, "vaksin-trail: cannot load the schemas: %s\n", err);
         return -1;
@@ -121,8 +124,7 @@ static void release(run *r) {
     if (r->db)
         PQfinish(r->db);
     vk_audit_decoder_destroy(r->dec);
-    if (r->codec)
-        vk_codec_destroy(r->codec);
+    vk_tool_codec_destroy(r->codec);
     trail_destroy(r->t);
 }
 
