@@ -22,6 +22,9 @@
 #   VAKSIN_KAFKA_HEAP, VAKSIN_CACHE_DIR  the Kafka broker's heap and jar cache (same file)
 #   VAKSIN_PG_FAST=1  fsync=off, synchronous_commit=off, full_page_writes=off (tests, benchmarks)
 #   VAKSIN_PG_SHARED_BUFFERS  default 1GB
+#   VAKSIN_SCHEMA_REGISTRY=local  vk_stack_up* also starts the test schema registry
+#                     (test-servers/registry, see lib/registry.sh) after the broker and writes its
+#                     schema.registry.url into vaksin.conf; unset: no registry
 #
 # Run directory layout:
 #   stack.env          shell-sourceable: VAKSIN_BOOTSTRAP, VAKSIN_PG, VAKSIN_RUN_DIR, VAKSIN_BIN
@@ -29,6 +32,7 @@
 #   bootstrap          written by the broker: its bootstrap.servers
 #   pg/                the PostgreSQL cluster (or a symlink to it, see vk_pg_start)
 #   kafka/             the Kafka broker's properties, data and ports
+#   schema-registry/   the test schema registry's store (store.json); schema-registry.url its URL
 #   logs/<name>.log    kafka.log, ticket.log, projector.log, ... (appended on restarts;
 #                      the previous stack's in logs/previous/)
 #   pids/<name>.pid    one per running program
@@ -49,6 +53,8 @@
 #                vk_service_built NAME, vk_services_start_all, vk_services_stop_all [SECONDS]
 #   stubs.sh     vk_stubs_start, vk_stub_start jkn|dukcapil [ARGS...], vk_stub_restart …,
 #                vk_conf_set KEY VALUE
+#   registry.sh  vk_registry_start [ARGS...], vk_registry_stop, vk_registry_restart [ARGS...],
+#                vk_registry_url (the test schema registry, service "schema-registry")
 #   stack.sh     vk_stack_up_infra, vk_stack_up [--infra], vk_stack_down, vk_stack_destroy,
 #                vk_stack_status
 #   clients.sh   vk_pyenv (the independent test clients' Python)
@@ -78,6 +84,8 @@ VK_PG_BINDIR=${VAKSIN_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 . "$VK_SRC/scripts/lib/services.sh" || return 1
 # shellcheck source=scripts/lib/stubs.sh
 . "$VK_SRC/scripts/lib/stubs.sh" || return 1
+# shellcheck source=scripts/lib/registry.sh
+. "$VK_SRC/scripts/lib/registry.sh" || return 1
 # shellcheck source=scripts/lib/stack.sh
 . "$VK_SRC/scripts/lib/stack.sh" || return 1
 # shellcheck source=scripts/lib/clients.sh

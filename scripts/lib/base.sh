@@ -28,11 +28,13 @@ vk__short() { printf '%s' "${1#vaksin-}"; }
 
 # The program a service name runs: "stub-jkn" and "stub-dukcapil" are two vaksin-stubs, every
 # other name is its own program ("ticket" -> vaksin-ticket).
-# "kafka" is the local Apache Kafka broker (a JVM whose command line names kafka.Kafka).
+# "kafka" is the local Apache Kafka broker (a JVM whose command line names kafka.Kafka), and
+# "schema-registry" the test schema registry (a Python script, test-servers/registry).
 vk__program() {
     case "$1" in
     stub-*) printf 'vaksin-stubs' ;;
     kafka) printf 'kafka.Kafka' ;;
+    schema-registry) printf 'schema_registry.py' ;;
     *) printf 'vaksin-%s' "$1" ;;
     esac
 }

@@ -7,8 +7,10 @@
 # Independent test clients
 
 # vk_pyenv — prints the python of <repo>/.venv, creating it first when missing or when
-# tests/clients/requirements.txt changed: Debian's python3 with its site packages (python3-avro)
-# plus the pinned clients from PyPI (Confluent's Kafka client, with its own librdkafka).
+# tests/clients/requirements.txt changed: Debian's python3 with its site packages plus the pinned
+# clients from PyPI (Confluent's Kafka client, with its own librdkafka; its schema registry client
+# and Avro serializer; Apache Avro, which shadows Debian's older python3-avro), which are all the
+# test clients and the test schema registry (test-servers/registry) import beyond the stdlib.
 vk_pyenv() {
     local venv=$VK_SRC/.venv req=$VK_SRC/tests/clients/requirements.txt key
     key=$(sha256sum "$req" | cut -c1-16)

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #
 # scripts/lib/stack.sh — part of scripts/lib.sh (source that, not this file): the whole stack
-# (PostgreSQL, the broker, the stubs and the services) with its vaksin.conf and stack.env:
+# (PostgreSQL, the broker, the schema registry when asked for, the stubs and the services) with
+# its vaksin.conf and stack.env:
 # vk_stack_up_infra, vk_stack_up, vk_stack_down, vk_stack_destroy, vk_stack_status.
 
 # ---------------------------------------------------------------------------------------------
@@ -55,12 +56,18 @@ vk__write_env() {
         echo "export VAKSIN_PG=$(vk__shq "$conninfo")"
         echo "export VAKSIN_RUN_DIR=$(vk__shq "$VK_RUN")"
         echo "export VAKSIN_BIN=$(vk__shq "$VK_BIN_DIR")"
+        # The tools read what the services write: with the registry's framing.
+        if [[ -s "$VK_RUN/schema-registry.url" ]]; then
+            echo "export VAKSIN_SCHEMA_REGISTRY_URL=$(vk__shq "$(head -n1 "$VK_RUN/schema-registry.url")")"
+        fi
     } >"$VK_RUN/stack.env.tmp" && mv "$VK_RUN/stack.env.tmp" "$VK_RUN/stack.env"
 }
 
 # vk_stack_up_infra — brings a running stack down, then starts a fresh PostgreSQL ($RUN/pg) and
 # the broker, writes $RUN/vaksin.conf and $RUN/stack.env, and exports its variables into the
-# calling shell. Does not build (see vk_build) and starts no service.
+# calling shell. With VAKSIN_SCHEMA_REGISTRY=local it also starts a fresh test schema registry
+# (vk_registry_start: schema.registry.url in vaksin.conf). Does not build (see vk_build) and
+# starts no service.
 vk_stack_up_infra() {
     local conninfo
     vk__ctx
@@ -72,12 +79,19 @@ vk_stack_up_infra() {
             mv "$VK_RUN"/logs/*.log "$VK_RUN/logs/previous/" || return 1
     fi
     vk_pg_destroy "$VK_RUN/pg" || return 1
-    rm -rf "$VK_RUN/people" "$VK_RUN"/stub-*.url "$VK_RUN/kafka" || return 1
+    # A fresh broker has no record that names a schema id: the registry starts empty too.
+    rm -rf "$VK_RUN/people" "$VK_RUN"/stub-*.url "$VK_RUN/kafka" "$VK_RUN/schema-registry" \
+        "$VK_RUN/schema-registry.url" || return 1
     conninfo=$(vk_pg_start "$VK_RUN/pg") || return 1
     vk_log "postgresql: $conninfo"
     vk_broker_start "${VK_BROKER_ARGS[@]}" || return 1
     vk_log "broker: $(vk__broker_name) on $(head -n1 "$VK_RUN/bootstrap") (${VAKSIN_PARTITIONS:-16} partitions per topic)"
     vk__write_conf || return 1
+    case "${VAKSIN_SCHEMA_REGISTRY:-}" in
+    local) vk_registry_start || return 1 ;;
+    "") ;;
+    *) vk_err "VAKSIN_SCHEMA_REGISTRY=$VAKSIN_SCHEMA_REGISTRY: only 'local' (or unset) is known"; return 1 ;;
+    esac
     vk__write_env "$conninfo" || return 1
     # shellcheck disable=SC1091
     . "$VK_RUN/stack.env"
@@ -92,7 +106,8 @@ vk_stack_up() {
     vk_services_start_all
 }
 
-# vk_stack_down — stops the services (all at once, 15 s grace), the broker and PostgreSQL.
+# vk_stack_down — stops the services and the schema registry (all at once, 15 s grace), the
+# broker and PostgreSQL.
 # Leaves logs and the database directory in place; a no-op on a stack that is not running.
 vk_stack_down() {
     local rc=0
@@ -136,6 +151,12 @@ vk_stack_status() {
             printf '%-14s not built\n' "$name:"
         fi
     done
+    if pid=$(vk_service_pid schema-registry); then
+        printf '%-14s running (pid %s, %s)\n' "registry:" "$pid" "$(vk_registry_url 2>/dev/null)"
+    elif [[ "${VAKSIN_SCHEMA_REGISTRY:-}" == local || -s "$VK_RUN/schema-registry.url" ]]; then
+        printf '%-14s stopped\n' "registry:"
+    fi
+    seen+="schema-registry "
     for f in "$VK_RUN"/pids/*.pid; do
         [[ -e "$f" ]] || continue
         name=$(basename "$f" .pid)
