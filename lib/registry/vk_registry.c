@@ -279,9 +279,19 @@ static bool unavailable(long http) {
  * VK_REGISTRY_UNAVAILABLE with @p err when none did, else the reply (http 2xx: OK) for the caller
  * to read; the caller frees rep->json.
  */
+/* A transfer that failed on this side's TLS setup or the server's certificate: no retry fixes
+ * that, only the configuration (schema.registry.ssl.*). */
+static bool tls_misconfigured(CURLcode rc) {
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
+           rc == CURLE_SSL_ENGINE_NOTFOUND || rc == CURLE_SSL_CRL_BADFILE ||
+           rc == CURLE_SSL_ISSUER_ERROR;
+}
+
 static vk_registry_status request(vk_registry *r, const char *method, const char *path,
                                   const char *body, reply *rep, char *err, size_t errlen) {
     char url[1024];
+    bool transient = false;
     memset(rep, 0, sizeof *rep);
     for (int k = 0; k < r->n_urls; k++) {
         int i = (r->current + k) % r->n_urls;
@@ -301,8 +311,10 @@ static vk_registry_status request(vk_registry *r, const char *method, const char
         else if (unavailable(http))
             vk_errf(err, errlen, "%s: HTTP %ld %.*s", r->urls[i], http,
                     (int)(r->answer.len < 200 ? r->answer.len : 200), (const char *)r->answer.data);
-        if (rc != CURLE_OK || unavailable(http))
+        if (rc != CURLE_OK || unavailable(http)) {
+            transient = transient || !tls_misconfigured(rc);
             continue;
+        }
         r->current = i;
         rep->http = http;
         rep->url = r->urls[i];
@@ -310,6 +322,10 @@ static vk_registry_status request(vk_registry *r, const char *method, const char
         json_t *code = json_object_get(rep->json, "error_code");
         rep->error_code = json_is_integer(code) ? (int)json_integer_value(code) : (int)http;
         return VK_REGISTRY_OK;
+    }
+    if (!transient) { /* every URL failed on TLS: say so rather than wait for ever */
+        r->stats.refused++;
+        return VK_REGISTRY_REFUSED;
     }
     r->stats.unavailable++;
     return VK_REGISTRY_UNAVAILABLE;
@@ -380,7 +396,10 @@ vk_registry_status vk_registry_register(vk_registry *r, const char *subject,
     if (st != VK_REGISTRY_OK) {
         char inner[600];
         vk_str_copy(inner, sizeof inner, err);
-        vk_errf(err, errlen, "%s: no registry answered (%s)", doing, inner);
+        vk_errf(err, errlen, "%s: %s (%s)", doing,
+                st == VK_REGISTRY_REFUSED ? "TLS failed (check schema.registry.ssl.*)"
+                                          : "no registry answered",
+                inner);
         return st;
     }
     if (rep.http / 100 != 2) {
