@@ -247,10 +247,12 @@ int projector_add(projector *p, rd_kafka_message_t *m) {
     decode_event(p, e);
     p->stats.ms_decode += vk_mono_ms() - t0;
     if (p->unavailable) {
+        char q[1100];
         vk_warn(
             "msg=\"event left for later: its schema is not available\" topic=%s partition=%" PRId32
             " offset=%" PRId64 " reason=\"%s\"",
-            rd_kafka_topic_name(m->rkt), m->partition, m->offset, e->reason);
+            rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+            vk_log_quote(e->reason, q, sizeof q));
         memset(e, 0, sizeof *e);
         return -1;
     }

@@ -281,11 +281,18 @@ static bool unavailable(long http) {
  */
 /* A transfer that failed on this side's TLS setup or the server's certificate: no retry fixes
  * that, only the configuration (schema.registry.ssl.*). */
-static bool tls_misconfigured(CURLcode rc) {
-    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
-           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
-           rc == CURLE_SSL_ENGINE_NOTFOUND || rc == CURLE_SSL_CRL_BADFILE ||
-           rc == CURLE_SSL_ISSUER_ERROR;
+static bool tls_misconfigured(CURLcode rc, const char *words) {
+    /* A server that wants a client certificate it did not get (or does not trust) says so with a
+     * TLS alert after the handshake, which curl reports as a failed read or send. */
+    if ((rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR) &&
+        strstr(words, "alert") &&
+        (strstr(words, "certificate") || strstr(words, "unknown ca") ||
+         strstr(words, "access denied")))
+        return true;
+    return rc == CURLE_SSL_CLIENTCERT || rc == CURLE_PEER_FAILED_VERIFICATION ||
+           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+           rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ENGINE_NOTFOUND ||
+           rc == CURLE_SSL_CRL_BADFILE || rc == CURLE_SSL_ISSUER_ERROR;
 }
 
 static vk_registry_status request(vk_registry *r, const char *method, const char *path,
@@ -312,7 +319,7 @@ static vk_registry_status request(vk_registry *r, const char *method, const char
             vk_errf(err, errlen, "%s: HTTP %ld %.*s", r->urls[i], http,
                     (int)(r->answer.len < 200 ? r->answer.len : 200), (const char *)r->answer.data);
         if (rc != CURLE_OK || unavailable(http)) {
-            transient = transient || !tls_misconfigured(rc);
+            transient = transient || !tls_misconfigured(rc, r->curl_err);
             continue;
         }
         r->current = i;
@@ -341,7 +348,7 @@ static void said(const reply *rep, char *buf, size_t len) {
 /** @brief The status of a non-2xx reply, with the operator's reading of it in @p err. */
 static vk_registry_status refusal(vk_registry *r, const reply *rep, const char *doing, char *err,
                                   size_t errlen) {
-    char words[600];
+    char words[900];
     said(rep, words, sizeof words);
     const char *hint = "";
     vk_registry_status st = VK_REGISTRY_REFUSED;
@@ -494,9 +501,10 @@ static int codec_source(void *arg, int32_t id, char **schema_json, char *err, si
          r->patient && !vk_stop;
          attempt++) {
         int64_t delay = vk_backoff_delay(500, 10000, attempt);
+        char q[2100];
         vk_warn("msg=\"waiting for the schema registry\" id=%" PRId32 " retry_in_ms=%" PRId64
                 " error=\"%s\"",
-                id, delay, err);
+                id, delay, vk_log_quote(err, q, sizeof q));
         for (int64_t until = vk_mono_ms() + delay; !vk_stop && vk_mono_ms() < until;)
             nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
     }
@@ -541,14 +549,14 @@ vk_registry_status vk_registry_bind_writers(vk_registry *r, vk_codec *codec,
 
 int vk_registry_setup(const vk_config *cfg, vk_codec *codec, const char *const *writes,
                       vk_registry_wait_fn wait, void *wait_arg, vk_registry **out) {
-    char err[1024];
+    char err[1024], q[2100];
     bool configured = false;
     *out = NULL;
     vk_registry *r = vk_registry_from_config(cfg, &configured, err, sizeof err);
     if (!configured)
         return 0;
     if (!r) {
-        vk_error("msg=\"bad configuration\" error=\"%s\"", err);
+        vk_error("msg=\"bad configuration\" error=\"%s\"", vk_log_quote(err, q, sizeof q));
         return -1;
     }
     long long max_bytes = vk_config_get_int(cfg, "schema.registry.cache.max.bytes", 16777216);
@@ -560,14 +568,15 @@ int vk_registry_setup(const vk_config *cfg, vk_codec *codec, const char *const *
         if (st == VK_REGISTRY_OK)
             break;
         if (st != VK_REGISTRY_UNAVAILABLE) {
-            vk_error("msg=\"the schema registry refuses a writer schema\" error=\"%s\"", err);
+            vk_error("msg=\"the schema registry refuses a writer schema\" error=\"%s\"",
+                     vk_log_quote(err, q, sizeof q));
             vk_registry_destroy(r);
             return -1;
         }
         int64_t delay = vk_backoff_equal_jitter(500, 30000, attempt, vk_rng_next(&rng));
         vk_warn("msg=\"schema registry unavailable; not ready until the writer schemas are "
                 "registered\" retry_in_ms=%" PRId64 " error=\"%s\"",
-                delay, err);
+                delay, vk_log_quote(err, q, sizeof q));
         char why[1100];
         snprintf(why, sizeof why, "waiting for the schema registry: %s", err);
         for (int64_t until = vk_mono_ms() + delay; !vk_stop && vk_mono_ms() < until;) {

@@ -256,6 +256,7 @@ static vk_registry *tool_registry; /* the one of the process's tool codec, or NU
 
 vk_codec *vk_tool_codec_new(const vk_config *cfg, const char *const *writes) {
     char err[512];
+    vk_install_signals(); /* waiting for a registry must end on SIGTERM or Ctrl-C, cleanly */
     vk_codec *codec = vk_codec_new(err, sizeof err);
     if (!codec) {
         vk_error("msg=\"cannot load schemas\" error=\"%s\"", err);

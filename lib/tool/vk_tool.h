@@ -48,7 +48,8 @@ void vk_tool_refused(unsigned long line, const char *reason);
  * the registry — the writer schemas of @p writes (NULL-terminated topics the tool writes, or
  * NULL) registered first, and the schema of an id met in a message fetched once; a registry that
  * does not answer is waited for (with backoff and a warning), at start and on a fetch, until it
- * does or the tool is interrupted. NULL on failure (logged). One per process.
+ * does or the tool is interrupted (it installs the signal handlers for that, vk_install_signals).
+ * NULL on failure (logged). One per process.
  */
 vk_codec *vk_tool_codec_new(const vk_config *cfg, const char *const *writes);
 /** @brief Frees what vk_tool_codec_new made (NULL is fine). */

@@ -59,6 +59,8 @@ vk__write_env() {
         # The tools read what the services write: with the registry's framing.
         if [[ -s "$VK_RUN/schema-registry.url" ]]; then
             echo "export VAKSIN_SCHEMA_REGISTRY_URL=$(vk__shq "$(head -n1 "$VK_RUN/schema-registry.url")")"
+        else # not one a previous stack exported into the shell that sources this
+            echo "unset VAKSIN_SCHEMA_REGISTRY_URL"
         fi
     } >"$VK_RUN/stack.env.tmp" && mv "$VK_RUN/stack.env.tmp" "$VK_RUN/stack.env"
 }

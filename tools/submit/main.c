@@ -233,7 +233,8 @@ int main(int argc, char **argv) {
     s.enc = codec ? vk_encoder_new(codec, schema_name, err, sizeof err) : NULL;
     s.schema = codec ? vk_codec_schema(codec, schema_name) : NULL;
     if (!s.enc || !s.schema) {
-        vk_error("msg=\"cannot set up the Avro codec\" error=\"%s\"", err);
+        if (codec) /* else vk_tool_codec_new said why */
+            vk_error("msg=\"cannot set up the Avro codec\" error=\"%s\"", err);
         rc = 2;
         goto out;
     }
