@@ -90,7 +90,7 @@ static access_ev grant_ev(const char *event_id, const char *facility, int64_t at
     return (access_ev){event_id, "dinkes.bandung", OFFICER, facility, "3273", 0, at, false, 0};
 }
 
-static verif_access_outcome send_access(fixture *f, const access_ev *a, verif_access_note *note) {
+static void encode_access(fixture *f, const access_ev *a) {
     char err[256];
     avro_value_t *v = vk_encoder_value(f->access);
     assert_int_equal(
@@ -104,6 +104,10 @@ static verif_access_outcome send_access(fixture *f, const access_ev *a, verif_ac
                vk_value_set_opt_long(v, "valid_until", a->has_until, a->until));
     vk_buf_reset(&f->bytes);
     assert_int_equal(0, vk_encoder_write(f->access, v, &f->bytes, err, sizeof err));
+}
+
+static verif_access_outcome send_access(fixture *f, const access_ev *a, verif_access_note *note) {
+    encode_access(f, a);
     return verif_access_apply(f->ctx, f->bytes.data, f->bytes.len, note);
 }
 
@@ -552,6 +556,54 @@ static void access_events_as_the_projector(void **state) {
     assert_int_equal(1, vk_grants_count(verif_ctx_grants(f->ctx)));
 }
 
+/* A schema source that answers as the test says. */
+static int source_answer;
+static const char *source_schema;
+static int scripted_source(void *arg, int32_t id, char **schema_json, char *err, size_t errlen) {
+    (void)arg;
+    (void)id;
+    if (source_answer == VK_SCHEMA_FOUND) {
+        *schema_json = strdup(source_schema);
+        return VK_SCHEMA_FOUND;
+    }
+    snprintf(err, errlen, "connection refused");
+    return source_answer;
+}
+
+/* An access event framed with a registry id the codec has not seen, while the registry does not
+ * answer: not applied and not skipped (the reader waits and applies it again), never counted
+ * undecodable; once the registry answers it is applied. */
+static void access_event_waits_for_the_registry(void **state) {
+    fixture *f = *state;
+    verif_access_note note;
+    const verif_stats *s = verif_ctx_stats(f->ctx);
+    access_ev g = grant_ev("66666666-2222-4333-8444-555555555555", FAC, T0);
+    encode_access(f, &g);
+    /* the datum framed 00 + id 4242 instead of single-object */
+    vk_buf framed = VK_BUF_INIT;
+    vk_buf_append(&framed, "\x00\x00\x00\x10\x92", 5);
+    vk_buf_append(&framed, f->bytes.data + 10, f->bytes.len - 10);
+    size_t grants = vk_grants_events(verif_ctx_grants(f->ctx));
+    uint64_t undecodable = s->access[VERIF_ACCESS_UNDECODABLE];
+    char *schema = vk_codec_schema_text(f->h.codec, VK_SCHEMA_ACCESS_CHANGED);
+    source_schema = schema;
+    source_answer = VK_SCHEMA_UNAVAILABLE;
+    vk_codec_set_schema_source(f->h.codec, scripted_source, NULL, 0);
+    assert_int_equal(VERIF_ACCESS_UNAVAILABLE,
+                     verif_access_apply(f->ctx, framed.data, framed.len, &note));
+    assert_non_null(strstr(note.reason, "schema registry id 4242 not fetched"));
+    assert_int_equal(grants, vk_grants_events(verif_ctx_grants(f->ctx)));
+    assert_int_equal(undecodable, s->access[VERIF_ACCESS_UNDECODABLE]);
+    source_answer = VK_SCHEMA_FOUND;
+    assert_int_equal(VERIF_ACCESS_APPLIED,
+                     verif_access_apply(f->ctx, framed.data, framed.len, &note));
+    assert_int_equal(grants + 1, vk_grants_events(verif_ctx_grants(f->ctx)));
+    assert_int_equal(undecodable, s->access[VERIF_ACCESS_UNDECODABLE]);
+    vk_codec_set_schema_source(f->h.codec, NULL, NULL, 0);
+    free(schema);
+    vk_buf_free(&framed);
+}
+
 /* The refresh hook runs before each decision: a grant it brings in counts at once. */
 static void grant_arriving_through_refresh(void *arg) {
     fixture *f = arg;
@@ -588,6 +640,7 @@ int main(void) {
         T(regrant_supersedes),
         T(grant_outside_district_never_authorizes),
         T(access_events_as_the_projector),
+        T(access_event_waits_for_the_registry),
         T(refresh_before_deciding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
