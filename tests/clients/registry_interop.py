@@ -42,6 +42,9 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from txn_produce import letters  # noqa: E402  (names without digits, as the name rules want)
+
 TOPIC = "vaksin.ticket.requests"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(HERE, "..", "..", "schemas")
@@ -63,16 +66,6 @@ def schema_text(version):
     if version not in ("v1", "v2", "v2b", "v2c", "bad"):
         raise SystemExit("unknown version " + version)
     return json.dumps(doc)
-
-
-def letters(n):
-    """A name part for n (names may not contain digits): 1 -> B, 26 -> BA, ..."""
-    out = ""
-    while True:
-        out = chr(ord("A") + n % 26) + out
-        n //= 26
-        if n == 0:
-            return out
 
 
 def request(serial, version):

@@ -334,3 +334,24 @@ it_demo_workload() {
     it_wait_caught_up 180
     echo "ok [$IT_NAME]: demo workload ($1 rows, $2 desk requests, verifications) projected"
 }
+
+# it_test_certificates DIR — a throwaway CA (ca.pem, ca.key), a server certificate for 127.0.0.1
+# and localhost signed by it (server.pem, server.key) and a client certificate (client.pem,
+# client.key), valid two days, made with openssl in DIR.
+it_test_certificates() {
+    local dir=$1
+    mkdir -p "$dir"
+    (
+        cd "$dir" &&
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=vaksin test CA" \
+                -keyout ca.key -out ca.pem &&
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
+            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext &&
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile server.ext -out server.pem &&
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=vaksin test client" -keyout client.key -out client.csr &&
+            printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile client.ext -out client.pem
+    ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; it_fail "openssl could not make the test certificates"; }
+}

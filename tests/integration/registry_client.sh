@@ -196,20 +196,7 @@ echo "ok [$IT_NAME]: 6. credentials: registered from a mode-600 file; refused on
 
 # --- 7. TLS: a test CA, a server certificate for 127.0.0.1, a client certificate
 tls=$IT_TMP/tls
-mkdir -p "$tls"
-(
-    cd "$tls" &&
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=vaksin test CA" \
-            -keyout ca.key -out ca.pem &&
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
-        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext &&
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile server.ext -out server.pem &&
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=vaksin test client" -keyout client.key -out client.csr &&
-        printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
-        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile client.ext -out client.pem
-) >"$IT_TMP/openssl.log" 2>&1 || { cat "$IT_TMP/openssl.log" >&2; it_fail "openssl could not make the test certificates"; }
+it_test_certificates "$tls"
 registry vk_registry_restart --tls-cert "$tls/server.pem" --tls-key "$tls/server.key"
 SURL=$(vk_registry_url)
 it_eq "7. HTTPS URL on the same port" "https://127.0.0.1:$PORT" "$SURL"

@@ -70,20 +70,7 @@ vk_registry_restart --user-file "$IT_TMP/users" || it_fail "restart with --user-
 
 # --- TLS: a test CA, a server certificate for 127.0.0.1, a client certificate
 tls=$IT_TMP/tls
-mkdir -p "$tls"
-(
-    cd "$tls" &&
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=vaksin test CA" \
-            -keyout ca.key -out ca.pem &&
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
-        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext &&
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile server.ext -out server.pem &&
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=vaksin test client" -keyout client.key -out client.csr &&
-        printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
-        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile client.ext -out client.pem
-) >"$IT_TMP/openssl.log" 2>&1 || { cat "$IT_TMP/openssl.log" >&2; it_fail "openssl could not make the test certificates"; }
+it_test_certificates "$tls"
 vk_registry_restart --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" || it_fail "restart with TLS failed"
 surl=$(vk_registry_url)
 it_eq "HTTPS URL on the same port" "https://${url#http://}" "$surl"
