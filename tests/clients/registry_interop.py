@@ -18,6 +18,13 @@ fastavro, nothing of vaksin's code).
     registry_interop.py raw BOOTSTRAP --id ID --nik NIK
         Publishes one v1 request framed with ID whatever ID names (an unknown id, or the id of
         another record's schema).
+    registry_interop.py register-target-v2 REGISTRY
+        Registers TargetEvent v2 (an optional "note" added) under vaksin.target.events-value;
+        prints {"id": N}.
+    registry_interop.py produce-target BOOTSTRAP --id ID --template FILE --nik NIK
+        Publishes onto vaksin.target.events a TicketIssued like the first line of FILE (the
+        output of consume) for NIK, framed with ID and encoded with TargetEvent v2, without
+        asking the registry: a newer peer's event, for when the registry is down.
     registry_interop.py consume BOOTSTRAP REGISTRY --topic T --expect N
         Reads T from the beginning until N messages came (60 s at most) with an AvroDeserializer,
         checks each is Confluent-framed, and prints one JSON line per message: {"id", "key",
@@ -27,6 +34,7 @@ fastavro, nothing of vaksin's code).
 import argparse
 import copy
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -65,6 +73,14 @@ def schema_text(version):
         doc["fields"] = [f for f in fields if f["name"] not in ("phone", "category")]
     if version not in ("v1", "v2", "v2b", "v2c", "bad"):
         raise SystemExit("unknown version " + version)
+    return json.dumps(doc)
+
+
+def target_v2_text():
+    """TargetEvent with an optional "note" added: a newer vaksin, as far as the projector knows."""
+    with open(os.path.join(SCHEMAS, "target.events.avsc")) as f:
+        doc = json.load(f)
+    doc["fields"].append({"name": "note", "type": ["null", "string"], "default": None})
     return json.dumps(doc)
 
 
@@ -155,6 +171,47 @@ def cmd_produce_framed(a):
     return 0
 
 
+def cmd_register_target_v2(a):
+    registry = SchemaRegistryClient({"url": a.registry})
+    sid = registry.register_schema("vaksin.target.events-value", Schema(target_v2_text(), "AVRO"))
+    print(json.dumps({"id": sid}))
+    return 0
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK = CROCKFORD + "*~$=U"
+
+
+def ticket_for(nik):
+    """A ticket number of the contract's form (16 Crockford base32 symbols and the mod-37 check
+    symbol), made from the NIK: another target's ticket would be refused as a collision."""
+    digest = int.from_bytes(hashlib.sha256(nik.encode()).digest()[:10], "big")
+    body = "".join(CROCKFORD[(digest >> (5 * (15 - i))) & 31] for i in range(16))
+    return body + CHECK[digest % 37]
+
+
+def cmd_produce_target(a):
+    """A TicketIssued like the template (a line of `consume`), for another NIK, framed with ID
+    and encoded with TargetEvent v2, straight onto vaksin.target.events."""
+    with open(a.template) as f:
+        value = json.loads(f.readline())["value"]
+    payload = dict(value["payload"])
+    payload["birth_date"] = datetime.date.fromisoformat(payload["birth_date"])
+    if payload.get("scheduled_date"):
+        payload["scheduled_date"] = datetime.date.fromisoformat(payload["scheduled_date"])
+    payload["name"] = "NEWER PEER TARGET"
+    payload["ticket"] = ticket_for(a.nik)
+    event = dict(value, event_id=str(uuid.uuid4()), nik=a.nik, note="written by a newer peer",
+                 occurred_at=datetime.datetime.now(datetime.timezone.utc),
+                 causation_id=str(uuid.uuid4()), payload=("vaksin.v1.TicketIssued", payload))
+    parsed = fastavro.parse_schema(json.loads(target_v2_text()))
+    p = producer(a.bootstrap)
+    p.produce("vaksin.target.events", key=a.nik.encode(), value=frame(a.id, parsed, event))
+    if p.flush(30) != 0:
+        raise SystemExit("unconfirmed after 30 s")
+    return 0
+
+
 def cmd_raw(a):
     parsed = fastavro.parse_schema(json.loads(schema_text("v1")))
     _, datum = request(1, "v1")
@@ -222,6 +279,13 @@ def main():
     p.add_argument("bootstrap")
     p.add_argument("--id", type=int, required=True)
     p.add_argument("--nik", required=True)
+    p = sub.add_parser("register-target-v2")
+    p.add_argument("registry")
+    p = sub.add_parser("produce-target")
+    p.add_argument("bootstrap")
+    p.add_argument("--id", type=int, required=True)
+    p.add_argument("--template", required=True)
+    p.add_argument("--nik", required=True)
     p = sub.add_parser("consume")
     p.add_argument("bootstrap")
     p.add_argument("registry")
@@ -229,6 +293,7 @@ def main():
     p.add_argument("--expect", type=int, required=True)
     a = ap.parse_args()
     return {"produce": cmd_produce, "produce-framed": cmd_produce_framed, "raw": cmd_raw,
+            "register-target-v2": cmd_register_target_v2, "produce-target": cmd_produce_target,
             "consume": cmd_consume}[a.cmd](a)
 
 

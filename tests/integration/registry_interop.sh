@@ -11,9 +11,10 @@
 #     is refused by the registry, and the producer sees HTTP 409;
 #  4. an id the registry does not know is a dead letter UNKNOWN_SCHEMA_ID, an id of another
 #     record's schema one UNRESOLVABLE_SCHEMA;
-#  5. the registry down: a message with an id not yet fetched waits (no dead letter) and is
-#     projected once the registry is back; a service started meanwhile is not ready and says so,
-#     and starts once the registry answers.
+#  5. the registry down: a request with an id not yet fetched waits in vaksin-ticket, and a newer
+#     peer's TargetEvent with an id the projector has not seen waits in the projector (no dead
+#     letter, no rejection); both are projected once the registry is back; a service started
+#     meanwhile is not ready and says so, and starts once the registry answers.
 source "$(dirname "$0")/lib.sh"
 it_needs_kafka
 export VAKSIN_SCHEMA_REGISTRY=local
@@ -93,9 +94,16 @@ echo "ok [$IT_NAME]: unknown id and unresolvable schema are dead letters with th
 # 5. The registry down.
 v2b=$(client produce "$VAKSIN_BOOTSTRAP" "$reg" --version v2b --first 20 --count 0) || it_fail "v2b: $v2b"
 v2b_id=$(json_field "$v2b" id)
+tv2=$(client register-target-v2 "$reg") || it_fail "TargetEvent v2: $tv2"
+tv2_id=$(json_field "$tv2" id)
 vk_registry_stop
 client produce-framed "$VAKSIN_BOOTSTRAP" --id "$v2b_id" --version v2b --first 21 --count 1 >/dev/null ||
     it_fail "framed producer"
+# a newer peer's TargetEvent straight to the projector, with an id it has not seen
+client produce-target "$VAKSIN_BOOTSTRAP" --id "$tv2_id" --template "$IT_TMP/out.jsonl" --nik 3273014508850031 ||
+    it_fail "TargetEvent producer"
+projector_waits() { grep -q 'msg="event left for later: its schema is not available"' "$VAKSIN_RUN_DIR/logs/projector.log"; }
+it_wait_until "the projector waiting for the registry" 60 projector_waits
 waiting() { grep -q 'msg="retrying the batch later".*code=SCHEMA_REGISTRY_UNAVAILABLE' "$VAKSIN_RUN_DIR/logs/ticket.log"; }
 it_wait_until "vaksin-ticket waiting for the registry" 60 waiting
 vk_service_start vaccination
@@ -103,11 +111,15 @@ not_ready() { grep -q 'msg="schema registry unavailable; not ready until the wri
 it_wait_until "vaksin-vaccination not ready while the registry is down" 60 not_ready
 sleep 3
 it_eq "targets while the registry is down" 6 "$(targets)"
+it_eq "the newer peer's target while the registry is down" 0 "$(it_sql "SELECT count(*) FROM target WHERE nik = '3273014508850031'")"
 # (no dead letter count here: vaksin-dump itself waits for the registry to read them)
 vk_registry_start
 seven() { (($(targets) == 7)); }
 it_wait_until "the waiting v2b request projected once the registry is back" 90 seven
+newer() { [[ $(it_sql "SELECT name FROM target WHERE nik = '3273014508850031'") == "NEWER PEER TARGET" ]]; }
+it_wait_until "the newer peer's TargetEvent projected once the registry is back" 90 newer
 started() { grep -q 'msg="writer schema registered" record=vaksin.v1.DeadLetter' "$VAKSIN_RUN_DIR/logs/vaccination.log"; }
 it_wait_until "vaksin-vaccination registered once the registry is back" 60 started
 it_eq "dead letters after the registry came back" 2 "$(letters)"
-echo "ok [$IT_NAME]: with the registry down a new id waits (no dead letter) and is projected when it is back"
+it_eq "rejections" 0 "$(it_sql "SELECT count(*) FROM rejection")"
+echo "ok [$IT_NAME]: with the registry down a new id waits in vaksin-ticket and in the projector (no dead letter, no rejection) and is projected when it is back"
