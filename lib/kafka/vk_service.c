@@ -884,6 +884,13 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     return l.fatal ? -1 : 0;
 }
 
+/* While a stage program waits for the registry at start (vk_stage_main). */
+static void stage_registry_wait(void *arg, const char *why) {
+    vk_service_ops *o = arg;
+    if (vk_mono_ms() >= o->next)
+        vk_service_ops_update(o, NULL, why);
+}
+
 int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
     vk_config *cfg = vk_config_new();
     int first, rc = vk_cli_parse(argc, argv, stage->program, cfg, &first);
@@ -902,8 +909,19 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
     vk_service_writes(outputs, writes);
     vk_codec *codec = vk_codec_new(err, sizeof err);
     /* The registry before the setup: a setup may decode already (vaksin-verification reads
-     * the access events to their end before the loop starts). */
-    int reg = codec ? vk_registry_setup(cfg, codec, writes, NULL, NULL, &registry) : 0;
+     * the access events to their end before the loop starts). Meanwhile the metrics endpoint
+     * says alive and not ready, and why; the loop serves its own from then on. */
+    int reg = 0;
+    if (codec && vk_config_get(cfg, "schema.registry.url", NULL)) {
+        vk_service_ops waiting;
+        if (vk_service_ops_start(&waiting, cfg) == 0) {
+            vk_service_ops_update(&waiting, NULL, "registering the writer schemas");
+            reg = vk_registry_setup(cfg, codec, writes, stage_registry_wait, &waiting, &registry);
+        } else {
+            reg = -1; /* logged */
+        }
+        vk_service_ops_stop(&waiting);
+    }
     if (codec && reg == 0)
         ctx = stage->setup(cfg, codec, &extra, &bad_config, err, sizeof err);
     if (reg) {

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define MAX_ANSWER     (4 * 1024 * 1024) /* a schema is a few KB; refuse anything absurd */
@@ -274,11 +273,6 @@ static bool unavailable(long http) {
     return http == 0 || http >= 500 || http == 408 || http == 429;
 }
 
-/**
- * @brief @p method @p path (with @p body) on each URL in turn until one answers. Returns
- * VK_REGISTRY_UNAVAILABLE with @p err when none did, else the reply (http 2xx: OK) for the caller
- * to read; the caller frees rep->json.
- */
 /* A transfer that failed on this side's TLS setup or the server's certificate: no retry fixes
  * that, only the configuration (schema.registry.ssl.*). */
 static bool tls_misconfigured(CURLcode rc, const char *words) {
@@ -295,6 +289,12 @@ static bool tls_misconfigured(CURLcode rc, const char *words) {
            rc == CURLE_SSL_CRL_BADFILE || rc == CURLE_SSL_ISSUER_ERROR;
 }
 
+/**
+ * @brief @p method @p path (with @p body) on each URL in turn until one answers. Returns
+ * VK_REGISTRY_UNAVAILABLE with @p err when none did (VK_REGISTRY_REFUSED when each failed on
+ * TLS), else the reply (http 2xx: OK) for the caller
+ * to read; the caller frees rep->json.
+ */
 static vk_registry_status request(vk_registry *r, const char *method, const char *path,
                                   const char *body, reply *rep, char *err, size_t errlen) {
     char url[1024];
@@ -317,7 +317,8 @@ static vk_registry_status request(vk_registry *r, const char *method, const char
                                : (r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc)));
         else if (unavailable(http))
             vk_errf(err, errlen, "%s: HTTP %ld %.*s", r->urls[i], http,
-                    (int)(r->answer.len < 200 ? r->answer.len : 200), (const char *)r->answer.data);
+                    (int)(r->answer.len < 200 ? r->answer.len : 200),
+                    r->answer.data ? (const char *)r->answer.data : "");
         if (rc != CURLE_OK || unavailable(http)) {
             transient = transient || !tls_misconfigured(rc, r->curl_err);
             continue;

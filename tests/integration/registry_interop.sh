@@ -109,6 +109,10 @@ it_wait_until "vaksin-ticket waiting for the registry" 60 waiting
 vk_service_start vaccination
 not_ready() { grep -q 'msg="schema registry unavailable; not ready until the writer schemas are registered"' "$VAKSIN_RUN_DIR/logs/vaccination.log"; }
 it_wait_until "vaksin-vaccination not ready while the registry is down" 60 not_ready
+readyz() { curl -sS "$(vk_service_metrics_url vaccination)/readyz" 2>/dev/null || true; }
+says_waiting() { [[ $(readyz) == *"not ready: waiting for the schema registry"* ]]; }
+it_wait_until "vaksin-vaccination's /readyz saying it waits for the registry" 10 says_waiting
+echo "vaksin-vaccination's /readyz meanwhile: $(readyz)" | cut -c1-200
 sleep 3
 it_eq "targets while the registry is down" 6 "$(targets)"
 it_eq "the newer peer's target while the registry is down" 0 "$(it_sql "SELECT count(*) FROM target WHERE nik = '3273014508850031'")"
@@ -120,6 +124,9 @@ newer() { [[ $(it_sql "SELECT name FROM target WHERE nik = '3273014508850031'") 
 it_wait_until "the newer peer's TargetEvent projected once the registry is back" 90 newer
 started() { grep -q 'msg="writer schema registered" record=vaksin.v1.DeadLetter' "$VAKSIN_RUN_DIR/logs/vaccination.log"; }
 it_wait_until "vaksin-vaccination registered once the registry is back" 60 started
+loop_started() { grep -q 'msg=started transactional_id=vaksin-vaccination' "$VAKSIN_RUN_DIR/logs/vaccination.log"; }
+it_wait_until "vaksin-vaccination's loop started (its endpoint served again)" 60 loop_started
+it_eq "vaksin-vaccination running" yes "$(vk_service_running vaccination && echo yes || echo no)"
 it_eq "dead letters after the registry came back" 2 "$(letters)"
 it_eq "rejections" 0 "$(it_sql "SELECT count(*) FROM rejection")"
 echo "ok [$IT_NAME]: with the registry down a new id waits in vaksin-ticket and in the projector (no dead letter, no rejection) and is projected when it is back"
