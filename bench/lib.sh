@@ -27,28 +27,5 @@ bench_stack_up() {
 sql() { psql "$VAKSIN_PG" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
 # bench_connect_jars — prints the folder of the benchmark peer's jars (Kafka Connect and
-# Debezium's JDBC sink, bench/connect/pom.xml), resolved from Maven Central the first time into
-# the same cache as the broker's, keyed by the pom's content.
-bench_connect_jars() {
-    local pom=$src/bench/connect/pom.xml cache key dir
-    cache=${VAKSIN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vaksin}
-    key=$(sha256sum "$pom" | cut -c1-12)
-    dir=$cache/connect-$key
-    if [[ ! -f "$dir/complete" ]]; then
-        mkdir -p "$cache" || return 1
-        (
-            flock 9
-            [[ -f "$dir/complete" ]] && exit 0
-            rm -rf "$dir" && mkdir -p "$dir/libs" || exit 1
-            echo "bench: resolving Kafka Connect and the JDBC sink from Maven Central into $dir" >&2
-            (cd "$dir" && mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
-                -DoutputDirectory="$dir/libs") >"$dir/mvn.log" 2>&1 || {
-                tail -n 20 "$dir/mvn.log" >&2
-                exit 1
-            }
-            ls "$dir"/libs/debezium-connector-jdbc-*.jar >/dev/null || exit 1
-            touch "$dir/complete"
-        ) 9>"$cache/.lock" || return 1
-    fi
-    printf '%s\n' "$dir/libs"
-}
+# Debezium's JDBC sink, bench/connect/pom.xml), resolved from Maven Central the first time.
+bench_connect_jars() { vk_maven_jars "$src/bench/connect/pom.xml" connect 'debezium-connector-jdbc-*.jar'; }

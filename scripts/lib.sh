@@ -46,7 +46,8 @@
 #                vk_pg_status DIR, vk_pg_conninfo DIR, vk_pg_destroy DIR
 #   build.sh     vk_build
 #   broker.sh    vk_broker_start [ARGS...], vk_broker_stop, vk_broker_kill, vk_broker_running,
-#                vk_broker_pid, vk_kafka_jars, vk_kafka_version (vk_kafka_start, vk_devbroker_start)
+#                vk_broker_pid, vk_maven_jars, vk_kafka_jars, vk_kafka_version (vk_kafka_start,
+#                vk_devbroker_start)
 #   services.sh  vk_service_start NAME [ARGS...], vk_service_stop NAME [SECONDS],
 #                vk_service_restart NAME [ARGS...], vk_service_kill NAME SIGNAL,
 #                vk_service_running NAME, vk_service_pid NAME, vk_service_wait_exit NAME SECONDS,

@@ -3,7 +3,10 @@
  */
 #include "vk_signals.h"
 
+#include "vk_time.h"
+
 #include <string.h>
+#include <time.h>
 
 volatile sig_atomic_t vk_stop = 0;
 
@@ -19,4 +22,13 @@ void vk_install_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+int vk_nap(int64_t ms) {
+    for (int64_t until = vk_mono_ms() + ms, left = ms; !vk_stop && left > 0;
+         left = until - vk_mono_ms()) {
+        int64_t step = left < 100 ? left : 100;
+        nanosleep(&(struct timespec){step / 1000, (step % 1000) * 1000000L}, NULL);
+    }
+    return vk_stop ? -1 : 0;
 }

@@ -701,11 +701,12 @@ static void ops_gauges(loop *l) {
         l->svc->publish(l->svc->ctx, l->ops.base.reg);
 }
 
-/* While the registry is awaited at start: alive, not ready, and saying why. */
+/* While the registry is awaited at start (@p arg: the vk_service_ops serving the endpoint):
+ * alive, not ready, and saying why. */
 static void registry_wait(void *arg, const char *why) {
-    loop *l = arg;
-    if (vk_mono_ms() >= l->ops.base.next)
-        vk_service_ops_update(&l->ops.base, NULL, why);
+    vk_service_ops *o = arg;
+    if (vk_mono_ms() >= o->next)
+        vk_service_ops_update(o, NULL, why);
 }
 
 /* The registry, when configured: the writer schemas of the outputs and the dead letters
@@ -716,7 +717,7 @@ static int registry_setup(loop *l, vk_codec *codec) {
     l->ops.base.registry = l->svc->registry;
     if (!l->svc->registry) {
         vk_service_writes(l->svc->output_topics, writes);
-        rc = vk_registry_setup(l->cfg, codec, writes, registry_wait, l, &l->registry);
+        rc = vk_registry_setup(l->cfg, codec, writes, registry_wait, &l->ops.base, &l->registry);
         l->ops.base.registry = l->registry;
     }
     return rc;
@@ -884,13 +885,6 @@ int vk_service_run(const vk_config *cfg, vk_codec *codec, const vk_service *svc)
     return l.fatal ? -1 : 0;
 }
 
-/* While a stage program waits for the registry at start (vk_stage_main). */
-static void stage_registry_wait(void *arg, const char *why) {
-    vk_service_ops *o = arg;
-    if (vk_mono_ms() >= o->next)
-        vk_service_ops_update(o, NULL, why);
-}
-
 int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
     vk_config *cfg = vk_config_new();
     int first, rc = vk_cli_parse(argc, argv, stage->program, cfg, &first);
@@ -912,11 +906,12 @@ int vk_stage_main(int argc, char **argv, const vk_stage *stage) {
      * the access events to their end before the loop starts). Meanwhile the metrics endpoint
      * says alive and not ready, and why; the loop serves its own from then on. */
     int reg = 0;
-    if (codec && vk_config_get(cfg, "schema.registry.url", NULL)) {
+    const char *url = vk_config_get(cfg, "schema.registry.url", NULL);
+    if (codec && url && *url) {
         vk_service_ops waiting;
         if (vk_service_ops_start(&waiting, cfg) == 0) {
             vk_service_ops_update(&waiting, NULL, "registering the writer schemas");
-            reg = vk_registry_setup(cfg, codec, writes, stage_registry_wait, &waiting, &registry);
+            reg = vk_registry_setup(cfg, codec, writes, registry_wait, &waiting, &registry);
         } else {
             reg = -1; /* logged */
         }

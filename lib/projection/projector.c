@@ -55,7 +55,6 @@ struct projector {
     char group[128];
     batch b;
     vk_strmap *seen;
-    bool unavailable; /* the last message's schema could not be fetched (projector_add) */
     projector_stats stats;
     char fail_sqlstate[6], fail_message[512]; /* why the last transaction failed */
 };
@@ -166,56 +165,54 @@ static void read_origin(pevent *e, const avro_value_t *v) {
 
 /* A message that does not decode: rejected with the decoder's code (UNKNOWN_SCHEMA_ID,
  * UNRESOLVABLE_SCHEMA, else UNDECODABLE) — or, when the registry did not answer, not the
- * message's fault: p->unavailable tells projector_add to leave it for later. */
-static void undecodable(projector *p, pevent *e, int rc, const char *record, const char *err) {
+ * message's fault: -1, for projector_add to leave it for later. */
+static int undecodable(pevent *e, int rc, const char *record, const char *err) {
     snprintf(e->reason, sizeof e->reason, "cannot decode %s: %s", record, err);
     if (rc == VK_DECODE_UNAVAILABLE)
-        p->unavailable = true;
-    else if (rc != VK_DECODE_MALFORMED)
+        return -1;
+    if (rc != VK_DECODE_MALFORMED)
         snprintf(e->code, sizeof e->code, "%s", vk_decode_code(rc));
+    return 0;
 }
 
 /* An AccessChanged from vaksin.access.events (no NIK: its log rows carry none; its own id is its
  * cause). */
-static void decode_access(projector *p, pevent *e) {
+static int decode_access(projector *p, pevent *e) {
     avro_value_t *v;
     char err[512];
     e->type = EV_UNDECODABLE;
     int rc = vk_decoder_decode(p->dec_access, e->m->payload, e->m->len, &v, err, sizeof err);
-    if (rc) {
-        undecodable(p, e, rc, "AccessChanged", err);
-        return;
-    }
+    if (rc)
+        return undecodable(e, rc, "AccessChanged", err);
     if (decode_event_id(e, v))
-        return;
+        return 0;
     vk_value_get_long(v, "occurred_at", &e->occurred_at);
     vk_str_copy(e->causation, sizeof e->causation, e->event_id);
     read_origin(e, v);
     e->fam = &family_access;
     family_access.decode(e, v);
     e->type = EV_ACCESS;
+    return 0;
 }
 
-static void decode_event(projector *p, pevent *e) {
+/* Decodes e->m into e (EV_UNDECODABLE with a reason when it does not decode). -1 when its
+ * schema is to be fetched from a registry that does not answer. */
+static int decode_event(projector *p, pevent *e) {
     avro_value_t *v, payload, branch;
     char err[512];
     const char *s;
     int disc;
-    if (strcmp(rd_kafka_topic_name(e->m->rkt), VK_TOPIC_ACCESS_EVENTS) == 0) {
-        decode_access(p, e);
-        return;
-    }
+    if (strcmp(rd_kafka_topic_name(e->m->rkt), VK_TOPIC_ACCESS_EVENTS) == 0)
+        return decode_access(p, e);
     e->type = EV_UNDECODABLE;
     int rc = vk_decoder_decode(p->dec, e->m->payload, e->m->len, &v, err, sizeof err);
-    if (rc) {
-        undecodable(p, e, rc, "TargetEvent", err);
-        return;
-    }
+    if (rc)
+        return undecodable(e, rc, "TargetEvent", err);
     if (decode_event_id(e, v))
-        return;
+        return 0;
     if (vk_value_get_str(v, "nik", &s) || strlen(s) != 16) {
         snprintf(e->reason, sizeof e->reason, "nik is not 16 characters");
-        return;
+        return 0;
     }
     vk_str_copy(e->nik, sizeof e->nik, s);
     vk_value_get_long(v, "occurred_at", &e->occurred_at);
@@ -226,16 +223,17 @@ static void decode_event(projector *p, pevent *e) {
         avro_value_get_discriminant(&payload, &disc) ||
         avro_value_get_current_branch(&payload, &branch)) {
         snprintf(e->reason, sizeof e->reason, "payload missing");
-        return;
+        return 0;
     }
     const vk_family *fam = disc >= 0 && disc < EV_ACCESS ? p->of_type[disc] : NULL;
     if (!fam) {
         snprintf(e->reason, sizeof e->reason, "unknown payload branch %d", disc);
-        return;
+        return 0;
     }
     e->type = disc;
     e->fam = fam;
     fam->decode(e, &branch);
+    return 0;
 }
 
 int projector_add(projector *p, rd_kafka_message_t *m) {
@@ -243,10 +241,9 @@ int projector_add(projector *p, rd_kafka_message_t *m) {
     pevent *e = &p->b.ev[p->b.n];
     memset(e, 0, sizeof *e);
     e->m = m;
-    p->unavailable = false;
-    decode_event(p, e);
+    int rc = decode_event(p, e);
     p->stats.ms_decode += vk_mono_ms() - t0;
-    if (p->unavailable) {
+    if (rc) {
         char q[1100];
         vk_warn(
             "msg=\"event left for later: its schema is not available\" topic=%s partition=%" PRId32

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_ANSWER     (4 * 1024 * 1024) /* a schema is a few KB; refuse anything absurd */
 #define MAX_URLS       8
@@ -506,8 +505,7 @@ static int codec_source(void *arg, int32_t id, char **schema_json, char *err, si
         vk_warn("msg=\"waiting for the schema registry\" id=%" PRId32 " retry_in_ms=%" PRId64
                 " error=\"%s\"",
                 id, delay, vk_log_quote(err, q, sizeof q));
-        for (int64_t until = vk_mono_ms() + delay; !vk_stop && vk_mono_ms() < until;)
-            nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+        vk_nap(delay);
     }
     switch (st) {
     case VK_REGISTRY_OK:
@@ -580,10 +578,10 @@ int vk_registry_setup(const vk_config *cfg, vk_codec *codec, const char *const *
                 delay, vk_log_quote(err, q, sizeof q));
         char why[1100];
         snprintf(why, sizeof why, "waiting for the schema registry: %s", err);
-        for (int64_t until = vk_mono_ms() + delay; !vk_stop && vk_mono_ms() < until;) {
+        for (int64_t left = delay; left > 0 && !vk_stop; left -= 200) {
             if (wait)
                 wait(wait_arg, why);
-            nanosleep(&(struct timespec){0, 200 * 1000000L}, NULL);
+            vk_nap(left < 200 ? left : 200);
         }
         if (vk_stop) {
             vk_registry_destroy(r);

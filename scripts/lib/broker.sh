@@ -40,14 +40,16 @@ vk_broker_pid() {
 }
 vk_broker_running() { vk_broker_pid >/dev/null; }
 
-# vk_kafka_jars — prints the folder holding the pinned broker's jars, resolving them from Maven
-# Central the first time (about 5-10 s, 46 MB). Cached per content of scripts/broker/pom.xml,
-# so changing the version there resolves again; a lock keeps parallel callers from racing.
-vk_kafka_jars() {
-    local pom=$VK_SRC/scripts/broker/pom.xml cache key dir
+# vk_maven_jars POM NAME JAR — prints the folder holding the runtime jars of POM, resolving them
+# from Maven Central the first time (`mvn dependency:copy-dependencies`) into the cache
+# ($VAKSIN_CACHE_DIR or ~/.cache/vaksin, in NAME-<hash of POM>/libs), so that changing a version in
+# POM resolves again; a lock keeps parallel callers from racing. JAR is a file name pattern the
+# resolution must have produced (e.g. 'kafka_2.13-*.jar').
+vk_maven_jars() {
+    local pom=$1 name=$2 want=$3 cache key dir
     cache=${VAKSIN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vaksin}
     key=$(sha256sum "$pom" | cut -c1-12)
-    dir=$cache/kafka-$key
+    dir=$cache/$name-$key
     if [[ ! -f "$dir/complete" ]]; then
         command -v mvn >/dev/null 2>&1 || { vk_err "mvn not found (run scripts/deps)"; return 1; }
         mkdir -p "$cache" || return 1
@@ -55,19 +57,23 @@ vk_kafka_jars() {
             flock 9
             [[ -f "$dir/complete" ]] && exit 0
             rm -rf "$dir" && mkdir -p "$dir/libs" || exit 1
-            vk_log "resolving the Kafka broker's jars from Maven Central into $dir"
+            vk_log "resolving $(basename "$(dirname "$pom")")/$(basename "$pom")'s jars from Maven Central into $dir"
             (cd "$dir" && mvn -B -q -f "$pom" dependency:copy-dependencies \
                 -DincludeScope=runtime -DoutputDirectory="$dir/libs") >"$dir/mvn.log" 2>&1 || {
-                vk_err "mvn could not resolve the broker (log: $dir/mvn.log)"
+                vk_err "mvn could not resolve $pom (log: $dir/mvn.log)"
                 tail -n 20 "$dir/mvn.log" >&2
                 exit 1
             }
-            ls "$dir"/libs/kafka_2.13-*.jar >/dev/null 2>&1 || { vk_err "no kafka_2.13 jar in $dir/libs"; exit 1; }
+            compgen -G "$dir/libs/$want" >/dev/null || { vk_err "no $want in $dir/libs"; exit 1; }
             touch "$dir/complete"
         ) 9>"$cache/.lock" || return 1
     fi
     printf '%s\n' "$dir/libs"
 }
+
+# vk_kafka_jars — prints the folder holding the pinned broker's jars (scripts/broker/pom.xml;
+# about 5-10 s and 46 MB the first time).
+vk_kafka_jars() { vk_maven_jars "$VK_SRC/scripts/broker/pom.xml" kafka 'kafka_2.13-*.jar'; }
 
 # The broker's version, from its jar's name (e.g. 3.9.2).
 vk_kafka_version() {

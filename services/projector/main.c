@@ -33,7 +33,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static const vk_config_doc keys[] = {
@@ -267,10 +266,10 @@ static void flush(app *a) {
 static void registry_backoff(app *a) {
     int64_t wait = vk_backoff_equal_jitter(1000, 30000, a->registry_waits++, vk_rng_next(&a->rng));
     vk_warn("msg=\"waiting for the schema registry\" retry_in_ms=%" PRId64, wait);
-    for (int64_t until = vk_mono_ms() + wait; !vk_stop && vk_mono_ms() < until;) {
+    for (int64_t left = wait; left > 0 && !vk_stop; left -= 100) {
         if (vk_mono_ms() >= a->ops.base.next)
             vk_service_ops_update(&a->ops.base, a->consumer, "waiting for the schema registry");
-        nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+        vk_nap(left < 100 ? left : 100);
     }
 }
 

@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const vk_config_doc keys[] = {
     {"kafka.bootstrap.servers", NULL, "Kafka bootstrap servers (or VAKSIN_BOOTSTRAP)"},
@@ -99,13 +98,11 @@ static int flush(rebuild *r) {
 
 static int on_message(void *opaque, rd_kafka_message_t *m) {
     rebuild *r = opaque;
-    /* A schema the registry cannot give now: wait for it (a rebuild replays everything). */
-    for (int waits = 0; projector_add(r->proj, m); waits++) {
-        if (vk_stop) {
-            rd_kafka_message_destroy(m);
-            return -1;
-        }
-        sleep(waits < 5 ? 1 : 5);
+    /* The tool's registry waits for an answer (vk_tool_codec_new), so a message is left out
+     * only when the rebuild is interrupted meanwhile. */
+    if (projector_add(r->proj, m)) {
+        rd_kafka_message_destroy(m);
+        return -1;
     }
     r->events++;
     return projector_pending(r->proj) >= r->batch_max ? flush(r) : 0;
