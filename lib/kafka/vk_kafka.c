@@ -75,11 +75,18 @@ rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka
     if (!conf)
         conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, log_cb);
+    /* Incremental rebalancing unless the caller chose an assignor (librdkafka's default names
+     * two): a group reading several topics of unequal load may need each topic split evenly. */
+    char assignor[64];
+    size_t assignor_len = sizeof assignor;
+    bool chosen = rd_kafka_conf_get(conf, "partition.assignment.strategy", assignor,
+                                    &assignor_len) == RD_KAFKA_CONF_OK &&
+                  strcmp(assignor, "range,roundrobin") != 0;
     if (conf_set(conf, "group.id", group_id) || conf_set(conf, "enable.auto.commit", "false") ||
         conf_set(conf, "enable.auto.offset.store", "false") ||
         conf_set(conf, "auto.offset.reset", "earliest") ||
         conf_set(conf, "isolation.level", "read_committed") ||
-        conf_set(conf, "partition.assignment.strategy", "cooperative-sticky") ||
+        (!chosen && conf_set(conf, "partition.assignment.strategy", "cooperative-sticky")) ||
         /* A desk waits for its row: do not let a fetch idle for librdkafka's default 500 ms
          * (the development broker holds every fetch that long; real brokers answer as soon as
          * data arrives, where this only adds empty fetches when idle). */

@@ -393,13 +393,19 @@ int vk_pg_migrate(PGconn *db) {
 }
 
 int vk_pg_migrate_each(PGconn *db, void (*applied)(const char *version, void *ctx), void *ctx) {
+    /* The lock first: two instances starting together would otherwise race on creating
+     * schema_migration (CREATE TABLE IF NOT EXISTS is not safe against a concurrent one: the
+     * loser fails on pg_type's unique index) and the second would stop. */
     if (exec_within(db, "SET statement_timeout = 0", 0) ||
-        exec_within(db,
-                    "CREATE TABLE IF NOT EXISTS schema_migration ("
-                    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                    0) ||
         exec_within(db, "SELECT pg_advisory_lock(7305202101)", 0))
         return -1;
+    if (exec_within(db,
+                    "CREATE TABLE IF NOT EXISTS schema_migration ("
+                    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    0)) {
+        exec_within(db, "SELECT pg_advisory_unlock(7305202101)", 0);
+        return -1;
+    }
     int rc = 0;
     for (const vk_embedded_schema *m = vk_embedded_migrations; m->file && rc == 0; m++) {
         const char *params[1] = {m->file};

@@ -560,6 +560,16 @@ int main(int argc, char **argv) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, &a);
+    /* Each topic split evenly between instances: cooperative-sticky balances the count of
+     * partitions over both topics, and gave a second instance all of the (quiet) access topic
+     * while the first kept every partition of the person's log (bench: two instances replaying
+     * an import were no faster than one until the range assignor split that topic). */
+    char cerr[256];
+    if (rd_kafka_conf_set(conf, "partition.assignment.strategy", "range", cerr, sizeof cerr)) {
+        vk_error("msg=\"bad librdkafka property\" error=\"%s\"", cerr);
+        rd_kafka_conf_destroy(conf);
+        goto out;
+    }
     a.consumer = vk_consumer_new(cfg, vk_config_get(cfg, "group.id", PROJECTOR_SERVICE), conf);
     if (!a.consumer)
         goto out;

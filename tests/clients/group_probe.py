@@ -6,7 +6,8 @@
 
 PARTS: comma-separated partition numbers, or "all"; a request's outputs go to its own partition
 number, every topic being keyed by NIK.
-  members             one line per member: its client.id and its partitions of the input topic
+  members [GROUP TOPIC]  one line per member: its client.id and its partitions of the input
+                      topic (or of TOPIC, in GROUP)
   open PARTS          records of the output topics (target events, dead letters) there that
                       read_uncommitted sees and read_committed does not yet (high watermark -
                       last stable offset): the output of open transactions
@@ -116,6 +117,8 @@ def freeze(pid, parts, need):
 
 
 if cmd == "members":
+    if args:  # another group and the topic whose partitions to list
+        GROUP, INPUT = args[0], args[1]
     try:
         g = admin.describe_consumer_groups([GROUP])[GROUP].result(timeout=15)
     except (KafkaException, TimeoutError) as e:  # e.g. while the group coordinator loads
