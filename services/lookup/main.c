@@ -40,7 +40,7 @@ static const vk_config_doc keys[] = {
     {"dukcapil.password", NULL, "Dukcapil PASSWORD (a secret)"},
     {"dukcapil.ip_user", NULL, "Dukcapil IP_USER: the address registered for the user"},
     {"dukcapil.threshold", "80", "Dukcapil TRESHOLD: the score at which an element agrees"},
-    {"lookup.inflight", "256", "HTTP requests in flight at most, both sources together"},
+    {"lookup.inflight", "512", "HTTP requests in flight at most, both sources together"},
     {"lookup.timeout.ms", "3000", "timeout of one HTTP request, connection included"},
     {"lookup.connect.timeout.ms", "1000", "timeout of opening a connection"},
     {"lookup.ca.file", NULL, "CA certificates for the sources' TLS (default: the system's)"},
