@@ -27,7 +27,8 @@ int vk_kafka_conf_apply(const vk_config *cfg, rd_kafka_conf_t *conf, const char 
 /**
  * @brief A consumer configured from @p cfg: group @p group_id, no auto commit, read_committed,
  * earliest reset, cooperative-sticky assignment (unless @p conf names another assignor),
- * fetch.wait.max.ms 50, librdkafka logs routed to vk_log (kafka.* keys override any of these).
+ * fetch.wait.max.ms 50, 4 MB of prefetch and 256 KB per partition a fetch, librdkafka logs
+ * routed to vk_log (kafka.* keys override any of these).
  * Takes ownership of @p conf (may be NULL for a fresh one). NULL on failure (logged).
  */
 rd_kafka_t *vk_consumer_new(const vk_config *cfg, const char *group_id, rd_kafka_conf_t *conf);
