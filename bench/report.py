@@ -86,7 +86,7 @@ plot "%s" using 1:3:xtic(2) with boxes title "product ÷ reference", \\
 """ % (out, stamp, dat))
     # Rates: each throughput row's reference and vaksin's figure side by side (rows/s or
     # events/s, linear), the peer's bars named.
-    refs = {"import": "COPY", "connect": "Kafka Connect JDBC sink", "naive": "one row per txn",
+    refs = {"import": "COPY", "connect": "JDBC sink", "naive": "1 row/txn",
             "growth": "empty table", "registry": "no registry"}
     rates = []
     for r in rows:
@@ -98,7 +98,7 @@ plot "%s" using 1:3:xtic(2) with boxes title "product ÷ reference", \\
             name = r[0]
             m = re.search(r"(\d+) instance\(s\)", r[1])
             if m:  # connect: vaksin-projector instances against as many sink tasks
-                name = "%s, %s each" % (name, m.group(1))
+                name = "%s %s+%s" % (name, m.group(1), m.group(1))
             rates.append((name, refs[r[0]], ref, prod))
     if rates:
         dat = os.path.join(out, "rates.dat")
@@ -106,7 +106,7 @@ plot "%s" using 1:3:xtic(2) with boxes title "product ÷ reference", \\
             for i, (name, ref_name, ref, prod) in enumerate(rates):
                 f.write('%d "%s\\n(ref: %s)" %g %g\n' % (i, name, ref_name, ref, prod))
         charts.append("""
-set terminal pngcairo size 900,480 font ",10" noenhanced
+set terminal pngcairo size 1000,480 font ",10" noenhanced
 set output "%s/rates.png"
 set title "vaksin bench %s: rows/s (events/s for naive), the reference beside vaksin"
 unset logscale
